@@ -1,0 +1,96 @@
+"""RUM-MON-006."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from rumpolicy.engine import Undecided, Violation, rule
+from rumpolicy.findings import Severity
+from rumpolicy.model import AppMonitor
+from rumpolicy.model.symbols import has_symbols, is_unknown, render
+
+# botocore rum 2018-05-10 service-2.json, shape ``AppMonitorDomain`` (length 1-253), copied verbatim.
+# botocore >= 1.36 ships it unanchored; it is anchored here as a whole (RUM-REQUIREMENTS INPUT-6),
+# so "localhost" means exactly that host and not any name ending in it.
+DOMAIN_PATTERN = (
+    r"(localhost)$|^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$"
+    r"|(?=^[a-zA-Z0-9\.\*-]{4,253}$)(?!.*\.-)(?!.*-\.)(?!.*\.\.)(?!.*[^\.]{64,})^(\*\.)?(?![-\.\*])[^\*]{1,}"
+    r"\.(\*|(?!.*--)(?=.*[a-zA-Z])[^\*]{1,}[^\*-])"
+)
+DOMAIN = re.compile(rf"^(?:{DOMAIN_PATTERN})$")
+MAX_DOMAIN = 253      # AppMonitorDomain max length
+MAX_ITEMS = 5         # AppMonitorDomainList max items
+
+
+@rule(id="RUM-MON-006", name="app-monitor-domain-invalid", severity=Severity.ERROR, subject=AppMonitor,
+      references=("https://docs.aws.amazon.com/cloudwatchrum/latest/APIReference/API_CreateAppMonitor.html",))
+def app_monitor_domain_invalid(monitor: AppMonitor) -> Iterator:
+    """The app monitor has no valid `Domain` or `DomainList`, or has both.
+
+    ## What it checks
+    The RUM API requires "either the domain or the domain list": exactly one of `Domain` and
+    `DomainList`. `DomainList` holds 1 to 5 items. Every domain is at most 253 characters and
+    matches the API's `AppMonitorDomain` pattern (botocore `rum` model, anchored): a host name such
+    as `example.com` or `*.example.com`, an IPv4 address, or `localhost`. A URL with a scheme or a
+    path (`https://example.com/`) does not match.
+
+    Domains built from parameters or other resources are reported as not checked (RUM-SRC-001).
+
+    ## Why it matters
+    The CloudFormation schema only requires `Name`, so the template validates, but
+    `CreateAppMonitor` rejects the request and the stack fails to deploy. This is not an
+    authorization problem; it is checked because nothing else works until it is fixed.
+
+    ## Fix
+    Give exactly one of the two, with bare host names:
+
+    ```yaml
+    Monitor:
+      Type: AWS::RUM::AppMonitor
+      Properties:
+        Name: web
+        DomainList:
+          - example.com
+          - "*.example.com"
+    ```
+    """
+    domain, domains = monitor.domain, monitor.domain_list
+    if domain is None and domains is None:
+        yield Violation(monitor, f"app monitor {monitor.subject} has neither `Domain` nor `DomainList`")
+        return
+    if domain is not None and domains is not None:
+        yield Violation(domains, f"app monitor {monitor.subject} has both `Domain` and `DomainList`; "
+                                 "the RUM API accepts only one of them")
+        return
+    if domain is not None:
+        yield from _check_domain(domain, domain.value, "`Domain`")
+        return
+    value = domains.value
+    if is_unknown(value):
+        yield Undecided(domains, f"`DomainList` could not be resolved ({value}), so it was not checked")
+        return
+    if not isinstance(value, list):
+        yield Violation(domains, f"`DomainList` must be a list of domains, not `{render(value)}`")
+        return
+    if not value:
+        yield Violation(domains, "`DomainList` is empty; the RUM API requires 1 to 5 domains")
+        return
+    if len(value) > MAX_ITEMS:
+        yield Violation(domains, f"`DomainList` has {len(value)} domains; the RUM API accepts at most {MAX_ITEMS}")
+    for item in value:
+        yield from _check_domain(domains, item, "`DomainList` item")
+
+
+def _check_domain(node, value, label: str) -> Iterator:
+    if is_unknown(value):
+        yield Undecided(node, f"{label} could not be resolved ({value}), so it was not checked")
+    elif not isinstance(value, str):
+        yield Violation(node, f"{label} `{render(value)}` is not a string")
+    elif has_symbols(value):
+        yield Undecided(node, f"{label} `{render(value)}` is only known at deployment, so it was not checked")
+    elif len(value) > MAX_DOMAIN:
+        yield Violation(node, f"{label} `{value[:40]}...` is {len(value)} characters long; the RUM API allows "
+                              f"at most {MAX_DOMAIN}")
+    elif not DOMAIN.match(value):
+        yield Violation(node, f"{label} `{value}` is not a domain the RUM API accepts")

@@ -1,0 +1,91 @@
+"""RUM-MON-004."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
+from rumpolicy.findings import Severity
+from rumpolicy.model import AppMonitor
+from rumpolicy.model.arns import (ACCOUNT_ID, ROLE_NAME, ROLE_PATH, is_literal, maybe_arn, parse_arn, same,
+                                  split_literal, undecided_place)
+from rumpolicy.model.symbols import is_unknown, render
+
+
+@rule(id="RUM-MON-004", name="guest-role-arn-invalid", severity=Severity.ERROR, subject=AppMonitor,
+      references=("https://docs.aws.amazon.com/cloudwatchrum/latest/APIReference/API_AppMonitorConfiguration.html",
+                  "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html",
+                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html"))
+def guest_role_arn_invalid(monitor: AppMonitor) -> Iterator:
+    """`GuestRoleArn` is not an IAM role ARN in the app monitor's partition and account.
+
+    ## What it checks
+    When `AppMonitorConfiguration.GuestRoleArn` is set it must read
+    `arn:<partition>:iam::<account>:role/<path><name>`, with a valid role name and path, the
+    monitor's partition and the monitor's account. A literal ARN compared with a stack whose
+    account or partition is only known at deployment is reported as not checked (RUM-SRC-001),
+    with the account it would have to be deployed to.
+
+    This rule owns the `GuestRoleArn` link: the account and partition of the role attached to the
+    identity pool (the enhanced flow) are checked by RUM-XREF-002 and RUM-XREF-003.
+
+    ## Why it matters
+    The RUM API only checks a loose `arn:` pattern, so anything ARN-shaped is accepted. In the basic
+    flow the web client calls `sts:AssumeRoleWithWebIdentity` with this ARN: a wrong service,
+    resource type or partition fails with `InvalidParameter`/`AccessDenied`, and a role in another
+    account cannot be granted `rum:PutRumEvents` at all, because RUM resource policies do not
+    support cross-account access.
+
+    ## Fix
+    Point at the guest role of the same stack:
+
+    ```yaml
+    AppMonitorConfiguration:
+      IdentityPoolId: !Ref RumPool
+      GuestRoleArn: !GetAtt GuestRole.Arn
+    ```
+    """
+    node = monitor.guest_role_arn
+    if node is None:
+        yield NOT_APPLICABLE
+        return
+    value = node.value
+    if is_unknown(value):
+        yield Undecided(node, f"`GuestRoleArn` could not be resolved ({value}), so it was not checked")
+        return
+    if not isinstance(value, str):
+        yield Violation(node, f"`GuestRoleArn` `{render(value)}` is not a string")
+        return
+    arn = parse_arn(value)
+    if arn is None:
+        if maybe_arn(value):
+            yield Undecided(node, f"`GuestRoleArn` `{render(value)}` is only known at deployment, so it was not checked")
+        else:
+            yield Violation(node, f"`GuestRoleArn` `{render(value)}` is not an ARN")
+        return
+    shown = render(value)
+    if is_literal(arn.service) and arn.service != "iam" or is_literal(arn.resource_type) and arn.resource_type != "role":
+        yield Violation(node, f"`GuestRoleArn` `{shown}` is not an IAM role ARN (`arn:<partition>:iam::<account>:role/<name>`)")
+        return
+    if arn.region:
+        yield Violation(node, f"`GuestRoleArn` `{shown}` has a region; IAM role ARNs have none")
+        return
+    if is_literal(arn.account) and not ACCOUNT_ID.match(arn.account):
+        yield Violation(node, f"`GuestRoleArn` `{shown}` has no valid 12-digit account id")
+        return
+    role = arn.resource_id
+    if is_literal(role):
+        path, _, name = role.rpartition("/")
+        if not ROLE_NAME.match(name) or not ROLE_PATH.match(f"/{path}/" if path else "/"):
+            yield Violation(node, f"`GuestRoleArn` `{shown}` does not end in a valid role path and name")
+            return
+    env = monitor.env
+    for what, mine, theirs in (("partition", arn.partition, env.partition), ("account", arn.account, env.account)):
+        if not theirs:
+            continue
+        equal = same(mine, theirs)
+        if equal is False:
+            yield Violation(node, f"`GuestRoleArn` `{shown}` is in {what} `{render(mine)}`, but app monitor "
+                                  f"{monitor.subject} is in {what} `{render(theirs)}`")
+        elif equal is None:
+            yield Undecided(node, undecided_place(what, "guest role", mine, theirs))

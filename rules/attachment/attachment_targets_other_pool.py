@@ -1,0 +1,87 @@
+"""RUM-ATT-003."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterator
+
+from rumpolicy.engine import Violation, rule
+from rumpolicy.findings import Severity
+from rumpolicy.model import AppMonitor, Inventory, RoleAttachment
+from rumpolicy.model.arns import same
+from rumpolicy.model.flows import monitor_uses_basic_flow
+from rumpolicy.model.symbols import render
+
+UNAUTHENTICATED = "unauthenticated"
+
+
+@rule(id="RUM-ATT-003", name="attachment-targets-other-pool", severity=Severity.ERROR, subject=Inventory,
+      references=("https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-identitypoolroleattachment.html",))
+def attachment_targets_other_pool(inventory: Inventory) -> Iterator:
+    """A role attachment targets an identity pool no app monitor uses, while a monitor's pool has none.
+
+    ## What it checks
+    Within one input (one template, one file), the rule reports a role attachment when both hold:
+
+    * the attachment attaches an `unauthenticated` role (a guest-role attachment) to an identity
+      pool that no app monitor of the input names in `IdentityPoolId` (a pool of the input without
+      monitors, or a pool id that surely differs from every monitor's);
+    * some app monitor of the same input uses the enhanced flow (no `GuestRoleArn`) with a pool of
+      the input that has no role attachment at all.
+
+    That is the signature of an attachment pointed at the wrong pool (`!Ref PoolA` where the monitor
+    uses `PoolB`). A correct template with two unrelated pools never matches: there every pool a
+    monitor uses has its own attachment. Attachments with only an `authenticated` role (an
+    application's sign-in pool) and pool ids only known at deployment are never taken as misdirected.
+    The monitor's pool itself is also reported by RUM-ATT-001 (it has no guest role); this rule
+    points at the attachment that was probably meant for it.
+
+    ## Why it matters
+    The pool the browsers use at runtime has no unauthenticated role, so
+    `GetCredentialsForIdentity` fails with `InvalidIdentityPoolConfigurationException`, while the
+    role is attached to a pool nobody uses.
+
+    ## Fix
+    Attach the role to the monitor's pool:
+
+    ```yaml
+    RumPoolRoles:
+      Type: AWS::Cognito::IdentityPoolRoleAttachment
+      Properties:
+        IdentityPoolId: !Ref RumPool        # the pool named by the app monitor
+        Roles:
+          unauthenticated: !GetAtt GuestRole.Arn
+    ```
+    """
+    monitors: dict[str, list[AppMonitor]] = defaultdict(list)
+    for monitor in inventory.monitors:
+        if not monitor.declared_only:
+            monitors[monitor.location.source].append(monitor)
+    for attachment in inventory.attachments:
+        group = monitors.get(attachment.location.source, [])
+        needing = [m for m in group if not monitor_uses_basic_flow(m) and m.identity_pool is not None
+                   and not m.identity_pool.attachments]
+        if not needing or not _attaches_guest_role(attachment) or not _targets_unused_pool(attachment, group):
+            continue
+        pools = ", ".join(dict.fromkeys(m.identity_pool.subject for m in needing))
+        names = ", ".join(m.subject for m in needing)
+        target = render(attachment.identity_pool_id.value)
+        first = needing[0].identity_pool
+        fix = (f"IdentityPoolId: !Ref {first.subject}" if first.kind.startswith("AWS::") else None)
+        yield Violation(attachment.identity_pool_id,
+                        f"role attachment {attachment.subject} targets identity pool `{target}`, which no app monitor "
+                        f"uses, while pool {pools} of app monitor {names} has no role attachment",
+                        related=tuple(m.identity_pool_id.location for m in needing), remediation=fix)
+
+
+def _attaches_guest_role(attachment: RoleAttachment) -> bool:
+    return any(key.strip().lower() == UNAUTHENTICATED for key in attachment.roles)
+
+
+def _targets_unused_pool(attachment: RoleAttachment, group: list[AppMonitor]) -> bool:
+    if attachment.identity_pool_id is None:
+        return False
+    if attachment.pool is not None:
+        return not attachment.pool.monitors
+    value = attachment.identity_pool_id.value
+    return all(m.identity_pool_id is None or same(value, m.identity_pool_id.value) is False for m in group)

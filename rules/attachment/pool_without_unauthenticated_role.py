@@ -1,0 +1,76 @@
+"""RUM-ATT-001."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
+from rumpolicy.findings import Severity
+from rumpolicy.model import IdentityPool
+from rumpolicy.model.flows import monitor_uses_basic_flow
+
+UNAUTHENTICATED = "unauthenticated"
+
+
+@rule(id="RUM-ATT-001", name="pool-without-unauthenticated-role", severity=Severity.ERROR, subject=IdentityPool,
+      references=("https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_GetCredentialsForIdentity.html",
+                  "https://aws.amazon.com/blogs/mobile/understanding-amazon-cognito-authentication-part-4-enhanced-flow/"))
+def pool_without_unauthenticated_role(pool: IdentityPool) -> Iterator:
+    """The identity pool of an app monitor has no `unauthenticated` role attached.
+
+    ## What it checks
+    Every identity pool that an app monitor names in `IdentityPoolId` needs a role attachment
+    (`AWS::Cognito::IdentityPoolRoleAttachment`) whose `Roles` map has the key `unauthenticated`.
+
+    * error when a monitor of the pool uses the enhanced flow (no `GuestRoleArn`);
+    * warning when every monitor of the pool uses the basic flow (`GuestRoleArn` set): the basic
+      flow does not consult the attachment, but the enhanced flow, which clients fall back to
+      without `guestRoleArn`, cannot work.
+
+    A key that differs from `unauthenticated` only in case or spacing (`Unauthenticated`) is
+    reported by RUM-ATT-002 at the key, not here again. An attachment whose `Roles` could not be
+    resolved makes the answer "not checked" (RUM-SRC-001).
+
+    ## Why it matters
+    `GetCredentialsForIdentity` fails with `InvalidIdentityPoolConfigurationException` ("the
+    identity pool has no unauthenticated role configured"), so no browser gets credentials.
+
+    ## Fix
+    ```yaml
+    RumPoolRoles:
+      Type: AWS::Cognito::IdentityPoolRoleAttachment
+      Properties:
+        IdentityPoolId: !Ref RumPool
+        Roles:
+          unauthenticated: !GetAtt GuestRole.Arn
+    ```
+    """
+    if not pool.monitors:
+        yield NOT_APPLICABLE
+        return
+    unresolved = None
+    for attachment in pool.attachments:
+        if UNAUTHENTICATED in attachment.roles:
+            return
+        if any(key.strip().lower() == UNAUTHENTICATED for key in attachment.roles):
+            return          # misspelled key: RUM-ATT-002 reports it where it is written
+        if not attachment.roles and attachment.roles_location is not None:
+            unresolved = attachment
+    basic_only = all(monitor_uses_basic_flow(m) for m in pool.monitors)
+    names = ", ".join(m.subject for m in pool.monitors)
+    if unresolved is not None:
+        yield Undecided(unresolved.roles_location, f"the `Roles` of {unresolved.subject} could not be read, so "
+                                                   "whether the pool has an unauthenticated role was not checked")
+        return
+    where = next((a.roles_location for a in pool.attachments if a.roles_location is not None), None)
+    where = where or (pool.attachments[0] if pool.attachments else pool)
+    if pool.attachments:
+        message = (f"no role attachment of identity pool {pool.subject} attaches an `unauthenticated` role, "
+                   f"which app monitor {names} needs")
+    else:
+        message = (f"identity pool {pool.subject} has no role attachment, so app monitor {names} has no "
+                   "`unauthenticated` role")
+    if basic_only:
+        yield Violation(where, message + " for the enhanced flow", severity=Severity.WARNING)
+    else:
+        yield Violation(where, message)

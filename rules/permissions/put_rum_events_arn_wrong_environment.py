@@ -1,0 +1,71 @@
+"""RUM-PERM-003."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
+from rumpolicy.findings import Severity
+from rumpolicy.iam import match_resource
+from rumpolicy.model import GuestRole
+from rumpolicy.model.arns import parse_arn
+from rumpolicy.model.coverage import allowed, monitor_coverage
+from rumpolicy.model.grants import PUT_RUM_EVENTS, allowing, put_statement_snippet
+from rumpolicy.model.symbols import render
+
+
+@rule(id="RUM-PERM-003", name="put-rum-events-arn-wrong-environment", severity=Severity.ERROR, subject=GuestRole,
+      references=("https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudwatchrum.html",
+                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html"))
+def put_rum_events_arn_wrong_environment(guest: GuestRole) -> Iterator:
+    """The guest role's `rum:PutRumEvents` ARN names another region, account or partition.
+
+    ## What it checks
+    When the role is not allowed `rum:PutRumEvents` on a monitor it serves (or that cannot be
+    decided), every granting statement whose app-monitor ARN names this monitor is compared field by
+    field with the monitor's environment: partition, region, account. A field that cannot match is
+    an error; a literal field against a value known only at deploy time (`${AWS::Region}` of a stack
+    without a pinned region) is reported as not decided.
+
+    ## Why it matters
+    A statement for `arn:aws:rum:us-east-1:...:appmonitor/web` never applies to the `web` monitor in
+    `eu-west-1`: every browser gets 403. Copying a policy between regions or accounts is the usual
+    cause.
+
+    ## Fix
+    Build the ARN from the stack's own pseudo parameters:
+
+    ```yaml
+    Resource: !Sub arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/${Monitor}
+    ```
+    """
+    if guest.role is None or not guest.monitors:
+        yield NOT_APPLICABLE
+        return
+    grants = allowing(guest.role, PUT_RUM_EVENTS)
+    for monitor, result in monitor_coverage(guest).items():
+        verdict = allowed(result)
+        if verdict is True or monitor.name is None or not isinstance(monitor.name.value, str):
+            continue
+        env = monitor.env
+        for grant in grants:
+            for node in grant.statement.resources or ():
+                arn = parse_arn(node.value)
+                if arn is None or arn.service != "rum" or arn.resource_type != "appmonitor":
+                    continue
+                if match_resource(arn.resource_id, monitor.name.value) is not True:
+                    continue
+                fields = (("partition", arn.partition, env.partition), ("region", arn.region, env.region),
+                          ("account", arn.account, env.account))
+                wrong = [(f, a, b) for f, a, b in fields if b and match_resource(a, b) is False]
+                doubtful = [(f, a, b) for f, a, b in fields if not b or match_resource(a, b) is None]
+                if wrong:
+                    text = ", ".join(f"{f} `{render(a)}` instead of `{render(b)}`" for f, a, b in wrong)
+                    yield Violation(grant.at(node.location),
+                                    f"`{render(node.value)}` names {text}, so it never matches app monitor "
+                                    f"{monitor.subject}", remediation=put_statement_snippet([monitor]))
+                elif doubtful and verdict is None:
+                    text = ", ".join(f"{f} `{render(a)}` against `{render(b) or 'unknown'}`" for f, a, b in doubtful)
+                    yield Undecided(grant.at(node.location),
+                                    f"whether `{render(node.value)}` is in app monitor {monitor.subject}'s "
+                                    f"environment is known only at deploy time ({text})")

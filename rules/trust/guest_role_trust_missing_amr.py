@@ -1,0 +1,112 @@
+"""RUM-TRUST-003."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterator
+
+from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
+from rumpolicy.findings import Severity
+from rumpolicy.iam import RequestPrincipal, statement_matches
+from rumpolicy.model import GuestRole
+from rumpolicy.model.grants import (AMR, ASSUME_WEB_IDENTITY, COGNITO, UNAUTHENTICATED, cognito_trust_statements,
+                                    describe_clause, trust_policy, trust_statement_snippet)
+from rumpolicy.model.policy import Statement
+
+SET_OPERATORS = ("ForAnyValue:StringLike", "ForAnyValue:StringEquals")
+
+
+@rule(id="RUM-TRUST-003", name="guest-role-trust-missing-amr", severity=Severity.WARNING, subject=GuestRole,
+      references=("https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html",
+                  "https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools-security-best-practices.html",
+                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html"))
+def guest_role_trust_missing_amr(guest: GuestRole) -> Iterator:
+    """The guest role's trust policy does not limit `amr` to unauthenticated identities.
+
+    ## What it checks
+    The trust statements that admit `cognito-identity.amazonaws.com` should carry
+    `ForAnyValue:StringLike` (or `ForAnyValue:StringEquals`) on `cognito-identity.amazonaws.com:amr`
+    with the value `unauthenticated`. Four cases:
+
+    * **error**: every statement's `amr` condition admits only `authenticated` (or provider
+      names), so guests cannot assume the role at all;
+    * **warning**: a statement has no `amr` condition, so authenticated identities of the pool
+      can assume the guest role too;
+    * **warning**: `amr` is compared with a single-valued operator (`StringEquals`, `StringLike`)
+      or with `ForAllValues:`; `amr` is multivalued, and `ForAllValues:` is true when the key is
+      absent;
+    * **info**: the values admit both `authenticated` and `unauthenticated` identities (a role
+      shared by both; it works, but is not least privilege).
+
+    Whether a statement admits guests is decided by the IAM evaluator with the request of an
+    unauthenticated identity (`amr` = `["unauthenticated"]`).
+
+    ## Why it matters
+    Cognito puts `unauthenticated` into the multivalued `amr` claim of guest identities. Matching it
+    with a set operator is the documented pattern; anything else either locks the guests out or lets
+    signed-in users take the guest role.
+
+    ## Fix
+    ```yaml
+    Condition:
+      StringEquals:
+        cognito-identity.amazonaws.com:aud: !Ref RumPool
+      ForAnyValue:StringLike:
+        cognito-identity.amazonaws.com:amr: unauthenticated
+    ```
+    """
+    doc = trust_policy(guest)
+    statements = cognito_trust_statements(doc) if doc is not None else []
+    if not statements:
+        yield NOT_APPLICABLE
+        return
+    role = guest.role
+    fix = trust_statement_snippet(guest)
+    refused: list[Statement] = []
+    findings = []
+    undecided = []
+    for statement in statements:
+        if statement.unknown is not None:
+            undecided.append(statement)
+            continue
+        clauses = statement.conditions_on(AMR)
+        if not clauses:
+            findings.append(Violation(
+                statement.node("Condition"),
+                f"the trust statement has no condition on `{AMR}`, so authenticated identities of the pool can "
+                f"assume guest role {role.subject} too", remediation=fix))
+            continue
+        guests = _admits(statement, role.arn, UNAUTHENTICATED, doc.version)
+        if guests is False:
+            refused.append(statement)
+            continue
+        if guests is None:
+            undecided.append(statement)
+            continue
+        plain = [c for c in clauses if c.operator not in SET_OPERATORS and c.set_qualifier != "ForAnyValue"]
+        if plain:
+            findings.append(Violation(
+                plain[0], f"`{describe_clause(plain[0])}` compares the multivalued `amr` key without "
+                          "`ForAnyValue:`", remediation=fix))
+            continue
+        if _admits(statement, role.arn, "authenticated", doc.version) is True:
+            findings.append(Violation(
+                clauses[0], f"`{describe_clause(clauses[0])}` admits authenticated identities as well as guests",
+                severity=Severity.INFO))
+    if refused and not findings and not undecided and len(refused) == len(statements):
+        clause = refused[0].conditions_on(AMR)[0]
+        yield Violation(clause, f"`{describe_clause(clause)}` admits no unauthenticated identity, so guests "
+                                f"cannot assume role {role.subject}", severity=Severity.ERROR, remediation=fix)
+        return
+    yield from findings
+    if undecided and not findings and not any(s not in refused and s not in undecided for s in statements):
+        yield Undecided(undecided[0], f"whether the `{AMR}` condition of role {role.subject} admits guests "
+                                      "could not be decided")
+
+
+def _admits(statement: Statement, role_arn: object, kind: str, version: str | None) -> bool | None:
+    """Do the statement's `amr` clauses hold for an identity whose `amr` is ``[kind]``?"""
+    only_amr = replace(statement, conditions=tuple(statement.conditions_on(AMR)))
+    return statement_matches(only_amr, ASSUME_WEB_IDENTITY, role_arn if isinstance(role_arn, str) else "*",
+                             {AMR: [kind]}, missing_keys="unknown", principal=RequestPrincipal(federated=COGNITO),
+                             kind="resource", version=version)

@@ -1,0 +1,117 @@
+"""RUM-TRUST-002."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
+from rumpolicy.findings import Severity
+from rumpolicy.model import GuestRole
+from rumpolicy.model.grants import (AUD, cognito_trust_statements, has_glob, required_pools, same_pool,
+                                    trust_policy, trust_statement_snippet)
+from rumpolicy.model.policy import ConditionClause, Statement
+from rumpolicy.model.symbols import render
+
+PINNING = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
+
+
+@rule(id="RUM-TRUST-002", name="guest-role-trust-missing-aud", severity=Severity.ERROR, subject=GuestRole,
+      references=("https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html",
+                  "https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools-security-best-practices.html",
+                  "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html"))
+def guest_role_trust_missing_aud(guest: GuestRole) -> Iterator:
+    """The guest role's trust policy does not pin the `aud` of the monitor's identity pool.
+
+    ## What it checks
+    Every trust statement that lets `cognito-identity.amazonaws.com` web identities assume the role
+    must carry a `StringEquals` (or `ForAnyValue:StringEquals`) condition on
+    `cognito-identity.amazonaws.com:aud`, and together the statements must admit the pool of every
+    app monitor the role serves and of every pool that attaches it. Three cases, all errors:
+
+    * no `aud` condition at all (or only negated ones): identities of *any* identity pool, in any
+      account, can assume the role;
+    * `StringLike` with a wildcard (`"*"`, `"us-east-1:*"`): the same exposure;
+    * an `aud` that does not include the monitor's pool: the pool's guests are refused.
+
+    Pool ids are compared exactly and case-sensitively; `!Ref RumPool` in the trust policy equals
+    `!Ref RumPool` in the monitor, and two different pools of one template are different. Where one
+    side is known only at deploy time (a literal id against `!Ref`, an `Fn::ImportValue`), the
+    check is reported as not decided.
+
+    ## Why it matters
+    Without the `aud` pin, a user of an unintended identity pool can assume the role (STS
+    `AssumeRoleWithWebIdentity` documentation), and IAM now refuses to create such trust policies,
+    so the deploy fails. With a pin on another pool, STS answers `AccessDenied` to every browser.
+
+    ## Fix
+    Pin the monitor's pool exactly:
+
+    ```yaml
+    Condition:
+      StringEquals:
+        cognito-identity.amazonaws.com:aud: !Ref RumPool
+      ForAnyValue:StringLike:
+        cognito-identity.amazonaws.com:amr: unauthenticated
+    ```
+    """
+    doc = trust_policy(guest)
+    statements = [s for s in cognito_trust_statements(doc)] if doc is not None else []
+    if not statements:
+        yield NOT_APPLICABLE           # RUM-TRUST-001 reports a missing Cognito trust
+        return
+    role = guest.role.subject
+    fix = trust_statement_snippet(guest)
+    pinned: list[tuple[Statement, list[ConditionClause]]] = []
+    open_statement = False
+    for statement in statements:
+        if statement.unknown is not None:
+            pinned.append((statement, []))
+            continue
+        clauses = [c for c in statement.conditions_on(AUD) if c.base_operator in PINNING]
+        if not clauses:
+            open_statement = True
+            yield Violation(statement.node("Condition"),
+                            f"the trust statement lets identities of any identity pool assume role {role}: "
+                            f"it has no `StringEquals` condition on `{AUD}`", remediation=fix)
+            continue
+        for clause in clauses:
+            globs = [v for v in clause.values if isinstance(v, str) and clause.base_operator == "StringLike"
+                     and has_glob(v)]
+            if globs:
+                open_statement = True
+                yield Violation(clause, f"`{AUD}` is compared with `{clause.operator}` `{render(globs[0])}`, "
+                                        "which identities of other identity pools also match", remediation=fix)
+        pinned.append((statement, clauses))
+    if open_statement:
+        return                         # every pool is admitted; the exposure is reported above
+    for need in required_pools(guest):
+        verdicts = [_admits(statement, clauses, need.pool_id) for statement, clauses in pinned]
+        if any(v is True for v in verdicts):
+            continue
+        if any(v is None for v in verdicts):
+            yield Undecided(pinned[0][1][0] if pinned[0][1] else pinned[0][0],
+                            f"whether the `{AUD}` condition of role {role} admits identity pool {need.label} is "
+                            "known only at deploy time")
+            continue
+        statement, clauses = pinned[0]
+        values = ", ".join(render(v) for c in clauses for v in c.values)
+        yield Violation(clauses[0], f"`{AUD}` is `{values}`, not identity pool {need.label} whose guests assume "
+                                    f"role {role}", remediation=fix)
+
+
+def _admits(statement: Statement, clauses: list[ConditionClause], pool_id: str) -> bool | None:
+    """Do all the statement's `aud` clauses accept this pool id?"""
+    if statement.unknown is not None or not clauses:
+        return None
+    results = []
+    for clause in clauses:
+        per_value = []
+        for value in clause.values:
+            if not isinstance(value, str):
+                per_value.append(None)
+            elif clause.base_operator == "StringLike" and has_glob(value):
+                per_value.append(True)         # reported as an exposure above; it does admit the pool
+            else:
+                per_value.append(same_pool(value, pool_id))
+        results.append(True if True in per_value else None if None in per_value else False)
+    return False if False in results else None if None in results else True

@@ -1,0 +1,95 @@
+"""RUM-XREF-001."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
+from rumpolicy.findings import Severity
+from rumpolicy.model import AppMonitor
+from rumpolicy.model.arns import REGION, describe_place, is_literal, pool_region, same, undecided_place
+from rumpolicy.model.symbols import render
+
+
+@dataclass(frozen=True)
+class RegionFact:
+    """Where one part of the chain says it lives: compared with the app monitor's region."""
+
+    noun: str          # "identity pool", later "web client endpoint"
+    label: str         # how the value is quoted in a message
+    region: Any        # literal or symbolic region
+    where: Any         # the node to report at
+
+
+def region_facts(monitor: AppMonitor) -> Iterator[RegionFact]:
+    """Everything whose region must equal the monitor's.
+
+    Extension point: the web-client configuration (`region`, `endpoint` of aws-rum-web snippets,
+    RUM-CLIENT-001) joins here as more facts once the model carries it; the comparison and the
+    messages below need no change.
+    """
+    node = monitor.identity_pool_id
+    if node is None or not isinstance(node.value, str):
+        return
+    region = pool_region(node.value)
+    if region is None and monitor.identity_pool is not None:
+        region = monitor.identity_pool.region
+    if region is None or (is_literal(region) and not REGION.match(region)):
+        return          # not a pool id at all: RUM-MON-002 reports it
+    yield RegionFact("identity pool", render(node.value), region, node)
+
+
+@rule(id="RUM-XREF-001", name="pool-region-mismatch", severity=Severity.ERROR, subject=AppMonitor,
+      aliases=("RUM-POOL-005",),
+      references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html",
+                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md",
+                  "https://github.com/aws-observability/aws-rum-web/issues/358"))
+def pool_region_mismatch(monitor: AppMonitor) -> Iterator:
+    """The identity pool is in another region than the app monitor.
+
+    ## What it checks
+    The region prefix of `IdentityPoolId` (`us-east-1` of `us-east-1:0a1b...`; for a `!Ref` to a
+    pool of the same stack, the stack's region) must equal the app monitor's region (the stack's
+    region, pinned by `--region`, template `Metadata: {rumpolicy: {region: ...}}` or a CDK
+    environment).
+
+    A literal region compared with a stack region only known at deployment is reported as not
+    checked (RUM-SRC-001), naming the region the stack would have to be deployed to.
+
+    This rule also reports **RUM-POOL-005** ("pool region = app monitor region"): the requirements
+    list the same fact twice, under the pool and under cross-resource consistency, and one fact
+    gets one finding. `rumpolicy rule RUM-POOL-005` shows this page. The web client's own region
+    and endpoint (the other half of RUM-XREF-001) are checked once client configuration is an input.
+
+    ## Why it matters
+    "You can use identity pools only from the same Region" (RUM documentation). The web client
+    calls Cognito and STS in the region of the pool id and sends to the monitor's region; a pool
+    elsewhere gives credentials RUM does not accept, and every `PutRumEvents` fails.
+
+    ## Fix
+    Use an identity pool in the monitor's region, best one created in the same stack:
+
+    ```yaml
+    AppMonitorConfiguration:
+      IdentityPoolId: !Ref RumPool      # same stack, same region
+    ```
+    """
+    facts = list(region_facts(monitor))
+    if not facts:
+        yield NOT_APPLICABLE
+        return
+    mine = monitor.env.region
+    for fact in facts:
+        if not mine:
+            yield Undecided(fact.where, f"the region of app monitor {monitor.subject} is not known, so the region "
+                                        f"of {fact.noun} `{fact.label}` was not compared with it")
+            continue
+        equal = same(fact.region, mine)
+        if equal is False:
+            yield Violation(fact.where, f"{fact.noun} `{fact.label}` is in {describe_place(fact.region, 'region')}, "
+                                        f"but app monitor {monitor.subject} is in {describe_place(mine, 'region')}")
+        elif equal is None:
+            yield Undecided(fact.where, undecided_place("region", fact.noun, fact.region, mine))
+
+

@@ -1,0 +1,5 @@
+import sys
+
+from rumpolicy.cli import main
+
+sys.exit(main())

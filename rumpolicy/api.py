@@ -1,0 +1,13 @@
+"""The pipeline in one call: load -> model -> engine -> findings."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from rumpolicy.engine import RunResult, run
+from rumpolicy.load import LoadOptions, load_paths
+
+
+def check(paths: Iterable[str], options: LoadOptions | None = None) -> RunResult:
+    inventory = load_paths(paths, options or LoadOptions())
+    return run(inventory)

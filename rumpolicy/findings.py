@@ -1,0 +1,77 @@
+"""What a check reports: severities, locations and findings.
+
+Every finding is located: a source (file path or ``aws://ACCOUNT/REGION``), an RFC 6901 JSON
+pointer into that source, and where the loader knows it, a line and column (1-based).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 1, "warning": 2, "error": 3}[self.value]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    source: str
+    pointer: str = ""
+    span: Span | None = None
+
+    @property
+    def line(self) -> int | None:
+        return self.span.line if self.span else None
+
+    @property
+    def column(self) -> int | None:
+        return self.span.column if self.span else None
+
+    def sort_key(self) -> tuple:
+        return (self.source, self.line or 0, self.column or 0, self.pointer)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    message: str
+    subject: str
+    location: Location
+    related: tuple[Location, ...] = ()
+    remediation: str | None = None
+
+    def sort_key(self) -> tuple:
+        return (*self.location.sort_key(), self.rule_id, self.subject, self.message)
+
+
+def escape_pointer_token(token: object) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def join_pointer(pointer: str, *tokens: object) -> str:
+    return pointer + "".join("/" + escape_pointer_token(t) for t in tokens)
+
+
+@dataclass
+class FindingSink:
+    """Collects findings produced outside rules (loaders, the linker)."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)

@@ -1,0 +1,205 @@
+"""The IAM action catalogue, read from botocore's service models without importing botocore.
+
+An IAM action is ``prefix:Operation``. The prefix of a service is taken to be its model's
+``metadata.signingName`` (else ``endpointPrefix``), and the directory name of the model counts too:
+``rum`` signs as ``rum``; ``sagemaker-runtime`` signs as ``sagemaker``, which is how
+``sagemaker:InvokeEndpoint`` (in Cognito's session policy) is known; ``cloudwatch`` signs as
+``monitoring`` but is also found under its directory name. Operation names are taken as action
+names. Both are heuristics: a few actions have no operation (``s3:ListBucket`` is the
+``ListObjectsV2`` operation) and a few prefixes are neither a signing name nor a directory.
+
+Reading one model is cheap, so ``is_known`` opens the directory named like the prefix first. The
+full index (every model, about 0.7 s) is built only when that does not answer, and is kept on disk
+under ``$XDG_CACHE_HOME/rumpolicy`` (default ``~/.cache/rumpolicy``), keyed by the botocore version;
+an unwritable cache directory only costs the rebuild.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import re
+import tempfile
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+
+from rumpolicy.iam.globs import match_action
+
+_MODEL_FILES = ("service-2.json", "service-2.json.gz")
+_INDEX_FORMAT = 1
+
+# Operation-name verbs that read without changing anything. A heuristic on the name only: it is
+# what the name promises, not what the Service Authorization Reference's access level says
+# (``cognito-identity:GetCredentialsForIdentity`` "gets" credentials).
+READ_ONLY_VERBS = ("Get", "List", "Describe", "Head", "BatchGet", "Search", "Query", "Lookup", "Scan")
+
+
+def service_actions(prefix: str) -> frozenset[str]:
+    """Action names (``PutRumEvents``) of an IAM service prefix (``rum``); empty if unknown."""
+    return _index().get(prefix.lower(), frozenset())
+
+
+def expand(pattern: str) -> frozenset[str]:
+    """Every catalogued action a pattern matches: ``rum:Put*`` -> ``{"rum:PutRumEvents", ...}``."""
+    prefix_pattern, colon, _ = pattern.partition(":")
+    if not colon and pattern.strip("*") != "":
+        return frozenset()
+    index = _index()
+    if colon and not any(c in prefix_pattern for c in "*?"):
+        prefixes = [prefix_pattern.lower()] if prefix_pattern.lower() in index else []
+    else:
+        prefixes = list(index)
+    return frozenset(f"{prefix}:{name}" for prefix in prefixes for name in index[prefix]
+                     if match_action(pattern, f"{prefix}:{name}"))
+
+
+def is_known(action: str) -> bool | None:
+    """Is ``prefix:Name`` an action botocore knows (case-insensitive)? None if the prefix is unknown.
+
+    A pattern (``rum:Put*``) is known when it matches at least one action.
+    """
+    prefix, colon, name = action.partition(":")
+    if not colon:
+        return None
+    prefix = prefix.lower()
+    if any(c in action for c in "*?"):
+        if not any(c in prefix for c in "*?") and prefix not in _index():
+            return None
+        return bool(expand(action))
+    if name.lower() in {op.lower() for op in _directory_actions(prefix)}:
+        return True
+    actions = _index().get(prefix)
+    if actions is None:
+        return None
+    return name.lower() in {op.lower() for op in actions}
+
+
+def is_read_only(action: str) -> bool:
+    """Does the action's name start with a reading verb (``Get``, ``List``, ``Describe`` ...)?
+
+    See ``READ_ONLY_VERBS``: a naming heuristic that needs no catalogue, so it also answers for
+    actions botocore does not model.
+    """
+    name = action.partition(":")[2] or action
+    return name.lower().startswith(tuple(verb.lower() for verb in READ_ONLY_VERBS))
+
+
+def data_dir() -> Path | None:
+    """botocore's ``data`` directory, found without importing botocore (its import is slow)."""
+    spec = find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def botocore_version() -> str | None:
+    """The installed botocore version, read from its ``__init__.py`` rather than by importing it."""
+    root = data_dir()
+    if root is None:
+        return None
+    try:
+        text = (root.parent / "__init__.py").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = re.search(r"^__version__\s*=\s*['\"]([^'\"]+)['\"]", text, re.M)
+    return found.group(1) if found else None
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rumpolicy"
+
+
+@lru_cache(maxsize=None)
+def _directory_actions(prefix: str) -> frozenset[str]:
+    """Operations of the model in the directory named like ``prefix`` (the fast path)."""
+    root = data_dir()
+    if root is None or not prefix or prefix.startswith(".") or prefix != Path(prefix).name:
+        return frozenset()
+    model = _read_model(root / prefix)
+    return frozenset(model.get("operations", {})) if model else frozenset()
+
+
+@lru_cache(maxsize=None)
+def _index() -> dict[str, frozenset[str]]:
+    """prefix -> action names, over every model: from the disk cache when it is current."""
+    version = botocore_version()
+    cache_file = cache_dir() / f"botocore-{version}-actions.json" if version else None
+    if cache_file is not None:
+        cached = _load_cache(cache_file)
+        if cached is not None:
+            return cached
+    index = _build_index()
+    if cache_file is not None:
+        _store_cache(cache_file, index)
+    return index
+
+
+def _build_index() -> dict[str, frozenset[str]]:
+    root = data_dir()
+    collected: dict[str, set[str]] = {}
+    if root is None or not root.is_dir():
+        return {}
+    for service in sorted(p for p in root.iterdir() if p.is_dir()):
+        model = _read_model(service)
+        if not model:
+            continue
+        metadata = model.get("metadata", {})
+        operations = set(model.get("operations", {}))
+        signing = metadata.get("signingName") or metadata.get("endpointPrefix")
+        for prefix in {service.name.lower(), *([signing.lower()] if isinstance(signing, str) else [])}:
+            collected.setdefault(prefix, set()).update(operations)
+    return {prefix: frozenset(ops) for prefix, ops in collected.items()}
+
+
+def _read_model(service: Path) -> dict | None:
+    """The newest ``service-2.json`` (or ``.json.gz``) under ``data/<service>/<api-version>/``."""
+    try:
+        versions = sorted((p for p in service.iterdir() if p.is_dir()), reverse=True)
+    except OSError:
+        return None
+    for version in versions:
+        for name in _MODEL_FILES:
+            path = version / name
+            if path.is_file():
+                try:
+                    raw = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
+                    model = json.loads(raw)
+                except (OSError, ValueError):
+                    return None
+                return model if isinstance(model, dict) else None
+    return None
+
+
+def _load_cache(path: Path) -> dict[str, frozenset[str]] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != _INDEX_FORMAT:
+        return None
+    prefixes = data.get("prefixes")
+    if not isinstance(prefixes, dict) or not all(
+            isinstance(ops, list) and all(isinstance(o, str) for o in ops) for ops in prefixes.values()):
+        return None
+    return {prefix: frozenset(ops) for prefix, ops in prefixes.items()}
+
+
+def _store_cache(path: Path, index: dict[str, frozenset[str]]) -> None:
+    """Write the index atomically; a cache that cannot be written is only a slower next run."""
+    payload = {"format": _INDEX_FORMAT, "prefixes": {p: sorted(ops) for p, ops in sorted(index.items())}}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(payload, stream)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)

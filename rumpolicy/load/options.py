@@ -1,0 +1,15 @@
+"""What the user told ``check`` about the inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    app_monitors: tuple[str, ...] = ()     # --app-monitor ARN: monitors bare permission policies must serve
+    region: str | None = None              # --region: pins AWS::Region (else symbolic)
+    account: str | None = None             # --account: pins AWS::AccountId (else symbolic)
+    partition: str = "aws"                 # --partition: AWS::Partition
+    max_file_size: int = 5 * 1024 * 1024
+    parameters: dict[str, str] = field(default_factory=dict)   # --parameter Key=Value (CloudFormation)

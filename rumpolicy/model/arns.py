@@ -1,0 +1,213 @@
+"""ARNs and identifiers that may hold symbolic tokens: parse them, compare them, without guessing.
+
+``parse_arn("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/rum-guest")`` keeps the tokens in the
+fields (``partition`` is the token of ``AWS::Partition``), so a rule can compare a field with the
+monitor's environment and get ``True``, ``False`` or ``None`` (undecidable) from ``same()``.
+
+Tokens (``rumpolicy.model.symbols``) contain ``:`` themselves, so ARNs are split only on the colons
+of their literal parts. Nothing here raises on odd input: what does not parse is ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rumpolicy.model.symbols import MARK, PSEUDO, REF, Symbol, has_symbols, parts, render, wildcard_form
+
+# Partitions RUM's ARNs can name ([BOTO-EP] partitions.json), with their DNS suffixes.
+PARTITIONS = {
+    "aws": "amazonaws.com",
+    "aws-cn": "amazonaws.com.cn",
+    "aws-us-gov": "amazonaws.com",
+    "aws-iso": "c2s.ic.gov",
+    "aws-iso-b": "sc2s.sgov.gov",
+    "aws-iso-e": "cloud.adc-e.uk",
+    "aws-iso-f": "csp.hci.ic.gov",
+    "aws-eusc": "amazonaws.eu",
+}
+
+# Strict identity-pool id (RUM-REQUIREMENTS section 2, inferred from the botocore region grammar).
+POOL_ID = re.compile(
+    r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d+):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# Role names and paths (botocore IAM model ``roleNameType`` / ``pathType``).
+ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+ROLE_PATH = re.compile(r"^/([\u0021-\u007E]*/)?$")
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Arn:
+    """``arn:partition:service:region:account:resource``; every field a string, possibly symbolic."""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    @property
+    def resource_type(self) -> str:
+        """``role`` of ``role/path/name``, ``appmonitor`` of ``appmonitor/web`` ('' when there is none)."""
+        head, sep = _split_first(self.resource, "/:")
+        return head if sep else ""
+
+    @property
+    def resource_id(self) -> str:
+        """What follows the resource type (``path/name`` of a role, the monitor name of a RUM ARN)."""
+        head, sep = _split_first(self.resource, "/:")
+        return self.resource[len(head) + 1:] if sep else self.resource
+
+    @property
+    def text(self) -> str:
+        return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
+
+    def render(self) -> str:
+        return render(self.text)
+
+    @property
+    def symbolic(self) -> bool:
+        return has_symbols(self.text)
+
+
+def _split_first(value: str, separators: str) -> tuple[str, str]:
+    """The part of ``value`` before the first literal separator, and that separator ('' if none)."""
+    out = []
+    for part in parts(value):
+        if isinstance(part, Symbol):
+            out.append(part.text)
+            continue
+        for i, ch in enumerate(part):
+            if ch in separators:
+                out.append(part[:i])
+                return "".join(out), ch
+        out.append(part)
+    return "".join(out), ""
+
+
+def split_literal(value: str, separator: str, maxsplit: int = -1) -> list[str]:
+    """``str.split`` that never splits inside a symbolic token."""
+    fields = [""]
+    splits = 0
+    for part in parts(value):
+        if isinstance(part, Symbol):
+            fields[-1] += part.text
+            continue
+        pieces = part.split(separator, maxsplit - splits) if maxsplit >= 0 else part.split(separator)
+        fields[-1] += pieces[0]
+        for piece in pieces[1:]:
+            fields.append(piece)
+            splits += 1
+    return fields
+
+
+def parse_arn(value: object) -> Arn | None:
+    """An ARN with six colon-separated fields starting with a literal ``arn:``; else None.
+
+    A value that is one opaque token (an unresolved ``!GetAtt``, an ``Fn::ImportValue``) is None
+    too: use ``maybe_arn`` to tell "not an ARN" from "cannot tell".
+    """
+    if not isinstance(value, str) or not value.startswith("arn:"):
+        return None
+    fields = split_literal(value, ":", 5)
+    if len(fields) != 6:
+        return None
+    _, partition, service, region, account, resource = fields
+    return Arn(partition, service, region, account, resource)
+
+
+def maybe_arn(value: object) -> bool:
+    """Could this value turn out to be an ARN at deploy time (it starts with a token)?"""
+    return isinstance(value, str) and value.startswith(MARK)
+
+
+def same(a: object, b: object, *, distinct_resources: bool = False) -> bool | None:
+    """Are two possibly-symbolic strings equal? True, False, or None when only the deploy can tell.
+
+    Equal strings (same tokens included) are equal. A literal differs from a symbolic string only when
+    no substitution of the tokens could produce it (``arn:aws:...`` vs ``arn:${AWS::Partition}:...``
+    is undecidable; ``eu-west-1`` vs ``${AWS::Region}`` too; ``x-${A}`` vs ``y`` is False).
+
+    ``distinct_resources=True`` says that the strings are identifiers of one kind of resource in one
+    input (two role ARNs of one template): then strings that differ only in the generated names of
+    two different resources (``role/${RoleA}`` vs ``role/${RoleB}``) are different, since two roles
+    of one account never share a name.
+    """
+    if not isinstance(a, str) or not isinstance(b, str):
+        return None
+    if a == b:
+        return True
+    sa, sb = has_symbols(a), has_symbols(b)
+    if not sa and not sb:
+        return False
+    if sa and sb:
+        return False if distinct_resources and _differ_in_refs_only(a, b) else None
+    pattern, literal = (a, b) if sa else (b, a)
+    return None if _could_be(pattern, literal) else False
+
+
+def _differ_in_refs_only(a: str, b: str) -> bool:
+    pa, pb = parts(a), parts(b)
+    if len(pa) != len(pb):
+        return False
+    differing = [(x, y) for x, y in zip(pa, pb) if x != y]
+    return bool(differing) and all(
+        isinstance(x, Symbol) and isinstance(y, Symbol) and x.kind == y.kind == REF for x, y in differing)
+
+
+def _could_be(symbolic: str, literal: str) -> bool:
+    regex = "".join(re.escape(p) if isinstance(p, str) else ".*" for p in parts(symbolic))
+    return re.fullmatch(regex, literal, re.S) is not None
+
+
+def is_literal(value: object) -> bool:
+    return isinstance(value, str) and not has_symbols(value)
+
+
+def pool_region(pool_id: object) -> str | None:
+    """The region prefix of an identity-pool id (``us-east-1`` of ``us-east-1:...``), possibly symbolic.
+
+    None when the id has no literal ``:`` (a bare ``!Ref Pool`` token or ``Fn::ImportValue``).
+    """
+    if not isinstance(pool_id, str):
+        return None
+    fields = split_literal(pool_id, ":", 1)
+    return fields[0] if len(fields) == 2 and fields[0] else None
+
+
+def pool_id_well_formed(pool_id: str) -> bool:
+    return POOL_ID.match(pool_id) is not None
+
+
+def wildcard(value: str) -> str:
+    """The value with its tokens as ``*`` (for display next to literal patterns)."""
+    return wildcard_form(value)
+
+
+STACK_PSEUDO = {"region": "AWS::Region", "account": "AWS::AccountId", "partition": "AWS::Partition"}
+
+
+def describe_place(value: object, what: str) -> str:
+    """A place as a phrase: ``us-east-1``, ``account 123456789012``, ``partition aws``, "the stack's
+    region" for the deploy-time ``${AWS::Region}`` (what: region, account or partition), or the
+    rendered symbolic value (``region ${RegionParam}``)."""
+    if isinstance(value, str) and value:
+        pieces = parts(value)
+        if (len(pieces) == 1 and isinstance(pieces[0], Symbol) and pieces[0].kind == PSEUDO
+                and pieces[0].detail == STACK_PSEUDO.get(what)):
+            return f"the stack's {what}"
+        if what == "region" and not has_symbols(value):
+            return value
+        return f"{what} {render(value)}"
+    return f"an unknown {what}"
+
+
+def undecided_place(what: str, subject_noun: str, subject_value: object, monitor_value: object) -> str:
+    """The message for a comparison only the deploy decides, e.g. "the identity pool is in us-east-1;
+    the app monitor is in the stack's region: this works only if the stack is deployed to us-east-1"."""
+    a, b = describe_place(subject_value, what), describe_place(monitor_value, what)
+    literal = subject_value if is_literal(subject_value) else monitor_value if is_literal(monitor_value) else None
+    tail = (f": this works only if the stack is deployed to {describe_place(literal, what)}" if literal
+            else f": whether they are the same {what} is known only at deployment")
+    return f"the {subject_noun} is in {a}; the app monitor is in {b}{tail}"

@@ -1,0 +1,100 @@
+"""Symbolic values: what the input leaves open stays open, and stays comparable.
+
+A value the linter cannot know exactly (``${AWS::Region}``, the generated id of an identity pool,
+an ``Fn::ImportValue``) is written into strings as an opaque token ``\\x00kind:detail\\x00``. Two
+strings built from the same tokens are equal, so ``!Ref Pool`` in a monitor and in a trust policy
+link up; comparing a token with a literal is undecidable, and the IAM evaluator says "unknown".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MARK = "\x00"
+_TOKEN = re.compile("\x00([^\x00]*)\x00")
+
+# Token kinds.
+PSEUDO = "pseudo"      # AWS::Region, AWS::AccountId, AWS::Partition, AWS::URLSuffix, AWS::StackName ...
+REF = "ref"            # physical id of a resource in the same input
+ATTR = "attr"          # Fn::GetAtt of a value only known after deploy
+PARAM = "param"        # parameter without a default
+IMPORT = "import"      # Fn::ImportValue
+OPAQUE = "opaque"      # anything else that cannot be resolved (reason in detail)
+
+
+def token(kind: str, detail: str) -> str:
+    return f"{MARK}{kind}:{detail.replace(MARK, '')}{MARK}"
+
+
+def has_symbols(value: object) -> bool:
+    return isinstance(value, str) and MARK in value
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    kind: str
+    detail: str
+
+    @property
+    def text(self) -> str:
+        return token(self.kind, self.detail)
+
+
+def parts(value: str) -> list[str | Symbol]:
+    """Split a string into literal pieces and symbols, in order."""
+    out: list[str | Symbol] = []
+    pos = 0
+    for match in _TOKEN.finditer(value):
+        if match.start() > pos:
+            out.append(value[pos:match.start()])
+        kind, _, detail = match.group(1).partition(":")
+        out.append(Symbol(kind, detail))
+        pos = match.end()
+    if pos < len(value):
+        out.append(value[pos:])
+    return out
+
+
+def symbols_in(value: str) -> list[Symbol]:
+    return [p for p in parts(value) if isinstance(p, Symbol)]
+
+
+def render(value: object) -> str:
+    """A value as a person would write it: tokens become ``${AWS::Region}`` or ``<import X>``."""
+    if not isinstance(value, str):
+        return str(value)
+    if MARK not in value:
+        return value
+    out = []
+    for part in parts(value):
+        if isinstance(part, str):
+            out.append(part)
+        elif part.kind in (PSEUDO, PARAM):
+            out.append("${%s}" % part.detail)
+        elif part.kind in (REF, ATTR):
+            out.append("${%s}" % part.detail)
+        elif part.kind == IMPORT:
+            out.append("<Fn::ImportValue %s>" % part.detail)
+        else:
+            out.append("<%s>" % part.detail)
+    return "".join(out)
+
+
+def wildcard_form(value: str) -> str:
+    """The string with every symbol replaced by ``*``: the set of values it could take."""
+    return _TOKEN.sub("*", value)
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A whole value (list, object, boolean ...) that cannot be resolved, and why."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return f"<unknown: {self.reason}>"
+
+
+def is_unknown(value: object) -> bool:
+    return isinstance(value, Unknown)

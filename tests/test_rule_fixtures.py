@@ -1,0 +1,70 @@
+"""Every rule's bad fixture yields exactly the findings its ``# expect:`` comments name; good ones none.
+
+``# expect: RUM-TRUST-003`` (several ids: comma-separated) names findings on the next line that is
+not a comment. Every finding of every rule counts, info included, so a fixture cannot hide noise.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from rumpolicy.api import check
+from rumpolicy.engine import registry
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures" / "rules"
+EXPECT = re.compile(r"#\s*expect:\s*(.+?)\s*$")
+
+
+def expected_findings(path: Path) -> set[tuple[str, int]]:
+    expected: set[tuple[str, int]] = set()
+    pending: list[str] = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        stripped = line.strip()
+        match = EXPECT.search(stripped)
+        if stripped.startswith("#") and match:
+            pending.extend(i.strip() for i in match.group(1).split(","))
+            continue
+        if stripped.startswith("#") or not stripped:
+            continue
+        expected.update((rule_id, number) for rule_id in pending)
+        pending = []
+    return expected
+
+
+def actual_findings(path: Path) -> set[tuple[str, int]]:
+    result = check([str(path)])
+    return {(f.rule_id, f.location.line or 0) for f in result.findings}
+
+
+def fixture_cases() -> list:
+    cases = []
+    for folder in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+        for name in ("bad", "good"):
+            for file in sorted(folder.glob(f"{name}*")):
+                cases.append(pytest.param(file, id=f"{folder.name}/{file.name}"))
+    return cases
+
+
+@pytest.mark.parametrize("path", fixture_cases())
+def test_fixture(path: Path) -> None:
+    expected = expected_findings(path) if path.name.startswith("bad") else set()
+    actual = actual_findings(path)
+    assert actual == expected, (
+        f"\nmissing: {sorted(expected - actual)}\nunexpected: {sorted(actual - expected)}")
+
+
+def test_bad_fixture_names_its_rule() -> None:
+    for folder in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+        ids = {rule_id for bad in folder.glob("bad*") for rule_id, _ in expected_findings(bad)}
+        assert folder.name in ids, f"{folder.name}: bad fixture expects no {folder.name} finding"
+
+
+def test_every_rule_has_fixtures() -> None:
+    for found in registry():
+        folder = FIXTURES / found.id
+        assert list(folder.glob("bad*")), f"{found.id} has no bad fixture"
+        assert list(folder.glob("good*")), f"{found.id} has no good fixture"
