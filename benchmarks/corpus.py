@@ -749,7 +749,7 @@ class Stack:
         self.add(dlq, {"Type": "AWS::SQS::Queue", "Properties": {
             "MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True}},
             rng.choice([None, f"{entity} work queue"]))
-        props: dict = {"VisibilityTimeout": rng.choice([60, 300, 900]),
+        props: dict = {"VisibilityTimeout": rng.choice([300, 900]),
                        "RedrivePolicy": {"deadLetterTargetArn": getatt(dlq, "Arn"),
                                          "maxReceiveCount": rng.choice([3, 5, 10])},
                        "SqsManagedSseEnabled": True}

@@ -94,12 +94,20 @@ def _check(args: argparse.Namespace) -> int:
         for path in missing:
             print(f"rumpolicy: error: no such file or folder: {path}", file=sys.stderr)
         return EXIT_USAGE
+    names: dict[str, str] = {}
     for arn in args.app_monitor:
         try:
-            declared_monitor(arn)
+            monitor = declared_monitor(arn)
         except ValueError as exc:
             print(f"rumpolicy: error: --app-monitor: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        name = monitor.name.value
+        if name in names and names[name] != arn:
+            # Monitors loaded from CLI output are matched by name: two ARNs for one name are ambiguous.
+            print(f"rumpolicy: error: --app-monitor: {names[name]} and {arn} name the same monitor {name!r}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        names[name] = arn
     options = LoadOptions(app_monitors=tuple(args.app_monitor), region=args.region, account=args.account,
                           partition=args.partition, max_file_size=args.max_file_size,
                           parameters=dict(args.parameter))

@@ -49,6 +49,7 @@ class Violation:
     severity: Severity | None = None            # overrides the rule's default where the requirement says so
     related: tuple[Location, ...] = ()
     remediation: str | None = None
+    subject: str | None = None                  # for rules over the whole inventory: the resource at fault
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +230,7 @@ class RunResult:
 def _finding(found: Rule, subject: Any, item: Violation) -> Finding:
     remediation = item.remediation or found.section("Fix") or None
     return Finding(rule_id=found.id, rule_name=found.name, severity=item.severity or found.severity,
-                   message=item.message, subject=subject_name(subject), location=locate(item.where),
+                   message=item.message, subject=item.subject or subject_name(subject), location=locate(item.where),
                    related=tuple(item.related), remediation=remediation)
 
 

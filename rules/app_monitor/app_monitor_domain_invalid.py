@@ -8,6 +8,7 @@ from typing import Iterator
 from rumpolicy.engine import Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
+from rumpolicy.model.coverage import is_declaration
 from rumpolicy.model.symbols import has_symbols, is_unknown, render
 
 # botocore rum 2018-05-10 service-2.json, shape ``AppMonitorDomain`` (length 1-253), copied verbatim.
@@ -36,6 +37,9 @@ def app_monitor_domain_invalid(monitor: AppMonitor) -> Iterator:
     path (`https://example.com/`) does not match.
 
     Domains built from parameters or other resources are reported as not checked (RUM-SRC-001).
+    "Exactly one" applies to what infrastructure code declares (a create request); `aws rum
+    get-app-monitor` output may carry both, as the service fills `DomainList` in, so only the values
+    are checked there.
 
     ## Why it matters
     The CloudFormation schema only requires `Name`, so the template validates, but
@@ -56,15 +60,18 @@ def app_monitor_domain_invalid(monitor: AppMonitor) -> Iterator:
     ```
     """
     domain, domains = monitor.domain, monitor.domain_list
+    declared = is_declaration(monitor)
     if domain is None and domains is None:
-        yield Violation(monitor, f"app monitor {monitor.subject} has neither `Domain` nor `DomainList`")
+        if declared:
+            yield Violation(monitor, f"app monitor {monitor.subject} has neither `Domain` nor `DomainList`")
         return
-    if domain is not None and domains is not None:
+    if domain is not None and domains is not None and declared:
         yield Violation(domains, f"app monitor {monitor.subject} has both `Domain` and `DomainList`; "
                                  "the RUM API accepts only one of them")
         return
     if domain is not None:
         yield from _check_domain(domain, domain.value, "`Domain`")
+    if domains is None:
         return
     value = domains.value
     if is_unknown(value):

@@ -15,8 +15,10 @@ from rumpolicy.model.symbols import PSEUDO, Symbol, has_symbols, is_unknown, par
 NAME = re.compile(r"^(?!\.)[.\-_#A-Za-z0-9]+$")
 MAX_LENGTH = 255
 ALLOWED = re.compile(r"[.\-_#A-Za-z0-9]")
-# Pseudo parameters whose values only ever use characters the name pattern allows.
-SAFE_PSEUDO = {"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName", "AWS::URLSuffix"}
+# Pseudo parameters whose values only ever use characters the name pattern allows, with their
+# longest values (stack names: 128 characters; the longest region and URL suffix names with room).
+SAFE_PSEUDO = {"AWS::Region": 30, "AWS::AccountId": 12, "AWS::Partition": 16, "AWS::StackName": 128,
+               "AWS::URLSuffix": 20}
 
 
 @rule(id="RUM-MON-001", name="app-monitor-name-invalid", severity=Severity.ERROR, subject=AppMonitor,
@@ -80,8 +82,8 @@ def app_monitor_name_invalid(monitor: AppMonitor) -> Iterator:
         return
     symbols = [p for p in parts(value) if isinstance(p, Symbol)]
     if all(s.kind == PSEUDO and s.detail in SAFE_PSEUDO for s in symbols):
-        # StackName is at most 128 characters; the others are short. Only the length can still fail.
-        if len(literal) + 128 * len(symbols) <= MAX_LENGTH:
+        # Only the length can still fail: pass when even the longest values fit.
+        if len(literal) + sum(SAFE_PSEUDO[s.detail] for s in symbols) <= MAX_LENGTH:
             return
     yield Undecided(node, f"the app monitor name `{render(value)}` is only known at deployment, so its "
                           "characters and length were not checked")

@@ -7,11 +7,7 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
-from rumpolicy.model.coverage import resource_policy_grants
-
-# Inputs that declare a whole monitor, resource policy included, if it has one. A monitor read from
-# ``rum get-app-monitor`` output says nothing about its resource policy, which is another call.
-DECLARATIVE = ("AWS::", "aws_", "awscc_")
+from rumpolicy.model.coverage import is_declaration, resource_policy_grants
 
 
 @rule(id="RUM-MON-003", name="app-monitor-without-authorization", severity=Severity.WARNING,
@@ -74,7 +70,7 @@ def app_monitor_without_authorization(monitor: AppMonitor) -> Iterator:
                         "whether the resource-based policy allows `rum:PutRumEvents` on this app monitor could not "
                         "be decided, so its authorization path was not checked")
         return
-    if not monitor.resource_policies and not monitor.kind.startswith(DECLARATIVE):
+    if not monitor.resource_policies and not is_declaration(monitor):
         yield Undecided(monitor, f"app monitor {monitor.subject} has no `IdentityPoolId` and its resource-based "
                                  "policy is not part of the input, so its authorization path was not checked")
         return

@@ -8,7 +8,7 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
 from rumpolicy.model.arns import (ACCOUNT_ID, ROLE_NAME, ROLE_PATH, is_literal, maybe_arn, parse_arn, same,
-                                  split_literal, undecided_place)
+                                  undecided_place)
 from rumpolicy.model.symbols import is_unknown, render
 
 
@@ -85,7 +85,10 @@ def guest_role_arn_invalid(monitor: AppMonitor) -> Iterator:
             continue
         equal = same(mine, theirs)
         if equal is False:
+            fixed = arn.text.replace(f"arn:{arn.partition}:", f"arn:{env.partition}:", 1) if what == "partition" \
+                else f"arn:{arn.partition}:iam::{env.account}:{arn.resource}"
             yield Violation(node, f"`GuestRoleArn` `{shown}` is in {what} `{render(mine)}`, but app monitor "
-                                  f"{monitor.subject} is in {what} `{render(theirs)}`")
+                                  f"{monitor.subject} is in {what} `{render(theirs)}`",
+                            remediation=f"GuestRoleArn: {render(fixed)}   # or !GetAtt <GuestRole>.Arn of this stack")
         elif equal is None:
             yield Undecided(node, undecided_place(what, "guest role", mine, theirs))

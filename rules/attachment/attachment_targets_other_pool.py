@@ -65,11 +65,12 @@ def attachment_targets_other_pool(inventory: Inventory) -> Iterator:
             continue
         pools = ", ".join(dict.fromkeys(m.identity_pool.subject for m in needing))
         names = ", ".join(m.subject for m in needing)
-        target = render(attachment.identity_pool_id.value)
+        target = (attachment.pool.subject if attachment.pool is not None
+                  else f"`{render(attachment.identity_pool_id.value)}`")
         first = needing[0].identity_pool
         fix = (f"IdentityPoolId: !Ref {first.subject}" if first.kind.startswith("AWS::") else None)
-        yield Violation(attachment.identity_pool_id,
-                        f"role attachment {attachment.subject} targets identity pool `{target}`, which no app monitor "
+        yield Violation(attachment.identity_pool_id, subject=attachment.subject, message=
+                        f"role attachment {attachment.subject} targets identity pool {target}, which no app monitor "
                         f"uses, while pool {pools} of app monitor {names} has no role attachment",
                         related=tuple(m.identity_pool_id.location for m in needing), remediation=fix)
 

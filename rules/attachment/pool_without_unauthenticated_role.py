@@ -54,7 +54,7 @@ def pool_without_unauthenticated_role(pool: IdentityPool) -> Iterator:
             return
         if any(key.strip().lower() == UNAUTHENTICATED for key in attachment.roles):
             return          # misspelled key: RUM-ATT-002 reports it where it is written
-        if not attachment.roles and attachment.roles_location is not None:
+        if attachment.roles_unknown:
             unresolved = attachment
     basic_only = all(monitor_uses_basic_flow(m) for m in pool.monitors)
     names = ", ".join(m.subject for m in pool.monitors)

@@ -7,8 +7,8 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool
+from rumpolicy.model.arns import shown
 from rumpolicy.model.flows import classic_flow, monitor_uses_basic_flow
-from rumpolicy.model.symbols import render
 
 
 @rule(id="RUM-POOL-002", name="classic-flow-disabled-for-basic-flow", severity=Severity.ERROR,
@@ -66,11 +66,11 @@ def classic_flow_disabled_for_basic_flow(pool: IdentityPool) -> Iterator:
                         severity=Severity.WARNING, related=related)
     elif enabled is False and pool.classic_flow_defaulted:
         yield Violation(pool, f"identity pool {pool.subject} leaves the classic flow at its default "
-                              f"`{render(node.value)}`, but app monitor {names} uses the basic flow (`GuestRoleArn`)",
+                              f"`{shown(node.value)}`, but app monitor {names} uses the basic flow (`GuestRoleArn`)",
                         related=related)
     elif enabled is False:
-        yield Violation(node, f"`AllowClassicFlow` is `{render(node.value)}`, but app monitor {names} uses the "
+        yield Violation(node, f"`AllowClassicFlow` is `{shown(node.value)}`, but app monitor {names} uses the "
                               "basic flow (`GuestRoleArn`)", related=related)
     else:
-        yield Undecided(node, f"`AllowClassicFlow` is `{render(node.value)}`, which could not be resolved to true "
+        yield Undecided(node, f"`AllowClassicFlow` is `{shown(node.value)}`, which could not be resolved to true "
                               "or false, so the basic flow of app monitor " + names + " was not checked")

@@ -7,8 +7,8 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool
+from rumpolicy.model.arns import shown
 from rumpolicy.model.flows import classic_flow, monitor_uses_basic_flow
-from rumpolicy.model.symbols import render
 
 
 @rule(id="RUM-POOL-003", name="classic-flow-enabled-unused", severity=Severity.WARNING, subject=IdentityPool,
@@ -55,8 +55,8 @@ def classic_flow_enabled_unused(pool: IdentityPool) -> Iterator:
         yield Undecided(pool, f"identity pool {pool.subject} does not set `AllowClassicFlow`; whether the classic "
                               "flow is then enabled is disputed, so it was not checked (set it to false explicitly)")
     elif enabled is True:
-        yield Violation(node, f"`AllowClassicFlow` is `{render(node.value)}`, but app monitor {names} uses only "
+        yield Violation(node, f"`AllowClassicFlow` is `{shown(node.value)}`, but app monitor {names} uses only "
                               "the enhanced flow (no `GuestRoleArn`)")
     else:
-        yield Undecided(node, f"`AllowClassicFlow` is `{render(node.value)}`, which could not be resolved to true "
+        yield Undecided(node, f"`AllowClassicFlow` is `{shown(node.value)}`, which could not be resolved to true "
                               "or false")

@@ -8,6 +8,7 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool
 from rumpolicy.model.flows import guests_allowed
+from rumpolicy.model.arns import shown
 from rumpolicy.model.symbols import render
 
 
@@ -41,7 +42,7 @@ def pool_denies_guests(pool: IdentityPool) -> Iterator:
         yield Violation(pool, f"identity pool {pool.subject} does not set `AllowUnauthenticatedIdentities`, "
                               f"so guests of app monitor {names} cannot get credentials")
     elif allowed is False:
-        yield Violation(node, f"`AllowUnauthenticatedIdentities` is {render(node.value)!s}; app monitor {names} "
+        yield Violation(node, f"`AllowUnauthenticatedIdentities` is `{shown(node.value)}`; app monitor {names} "
                               "needs unauthenticated identities")
     else:
         yield Undecided(node, f"`AllowUnauthenticatedIdentities` is {render(node.value)}, which could not be "

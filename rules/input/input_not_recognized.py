@@ -6,6 +6,7 @@ from typing import Iterator
 
 from rumpolicy.engine import NOT_APPLICABLE, Violation, rule
 from rumpolicy.findings import Severity
+from rumpolicy.load.iam_json import NOT_RUM_RELATED
 from rumpolicy.model.inputs import InputFile
 
 
@@ -28,7 +29,7 @@ def input_not_recognized(file: InputFile) -> Iterator:
     ## Fix
     Check the path, or pass the file in one of the supported formats.
     """
-    if file.explicit and file.error is None and (file.kind is None or file.kind.endswith("(not RUM-related)")):
+    if file.explicit and file.error is None and file.kind in (None, NOT_RUM_RELATED):
         if file.kind is None:
             yield Violation(file.location, f"{file.path} is not a template, an IAM policy or AWS CLI output "
                                            "that rumpolicy reads; it was not checked")

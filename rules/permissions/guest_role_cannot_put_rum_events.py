@@ -9,7 +9,8 @@ from rumpolicy.findings import Location, Severity
 from rumpolicy.iam import EvaluationResult
 from rumpolicy.model import GuestRole
 from rumpolicy.model.coverage import allowed, monitor_coverage
-from rumpolicy.model.grants import PUT_RUM_EVENTS, Grant, allowing, monitor_names, put_statement_snippet, relocate
+from rumpolicy.model.grants import (PUT_RUM_EVENTS, Grant, allowing, grants_on, monitor_names, put_statement_snippet,
+                                    relocate)
 from rumpolicy.model.symbols import render
 
 
@@ -93,6 +94,10 @@ def _refusal_location(guest: GuestRole, result: EvaluationResult) -> Location:
         if ref.statement.index >= 0:
             return relocate(guest.role, ref.policy, ref.statement.location)
     grants = allowing(guest.role, PUT_RUM_EVENTS)
+    boundary = guest.role.permissions_boundary
+    if boundary is not None and any(grants_on(g, PUT_RUM_EVENTS, m.arn) is True
+                                    for g in grants for m in guest.monitors if m.arn):
+        return boundary.location            # the role's own policies grant it: the boundary takes it away
     if grants:
         grant: Grant = grants[0]
         return grant.at(grant.statement.node("Resource") if grant.statement.resources is not None
@@ -102,6 +107,8 @@ def _refusal_location(guest: GuestRole, result: EvaluationResult) -> Location:
 
 def _doubt_location(guest: GuestRole, result: EvaluationResult) -> Location:
     for ref in result.deciding:
-        location = ref.statement.location if ref.statement.index >= 0 else ref.policy.location
+        statement = ref.statement
+        location = (statement.node("Condition") if statement.conditions else statement.location) \
+            if statement.index >= 0 else ref.policy.location
         return relocate(guest.role, ref.policy, location)
     return guest.role.location

@@ -26,6 +26,10 @@ def put_rum_events_arn_not_monitor_name(guest: GuestRole) -> Iterator:
     last segment is the monitor's **ID** (a UUID, or `!GetAtt Monitor.Id`) or its name spelled in a
     different case (`appmonitor/Web` for a monitor named `web`).
 
+    `!GetAtt Monitor.Id` is known only at deploy time, so the evaluator cannot tell that it differs
+    from the name; it is an ID, a UUID, and never equals a name that is not UUID-shaped, so this
+    rule reports it even while RUM-PERM-001 reports the coverage as not decided.
+
     ## Why it matters
     IAM authorizes `PutRumEvents` on `arn:<partition>:rum:<region>:<account>:appmonitor/<Name>`
     although the request URL carries the monitor's ID, and ARNs compare case-sensitively. Such a
@@ -45,7 +49,7 @@ def put_rum_events_arn_not_monitor_name(guest: GuestRole) -> Iterator:
     grants = allowing(guest.role, PUT_RUM_EVENTS)
     seen: set = set()
     for monitor, result in monitor_coverage(guest).items():
-        if allowed(result) is not False or monitor.name is None or not is_literal(monitor.name.value):
+        if allowed(result) is True or monitor.name is None or not is_literal(monitor.name.value):
             continue
         name = monitor.name.value
         for grant in grants:
@@ -54,10 +58,10 @@ def put_rum_events_arn_not_monitor_name(guest: GuestRole) -> Iterator:
                 if segment is None or (node.location, monitor.subject) in seen:
                     continue
                 message = None
-                if _is_id(segment, monitor.subject):
+                if _is_id(segment) and not UUID.match(name):
                     message = (f"`{render(node.value)}` names app monitor {monitor.subject} by its ID; IAM "
                                f"authorizes `{PUT_RUM_EVENTS}` on the ARN with its name `{name}`")
-                elif is_literal(segment) and match_resource(segment, name) is False \
+                elif allowed(result) is False and is_literal(segment) and match_resource(segment, name) is False \
                         and match_resource(segment.lower(), name.lower()) is True:
                     message = (f"`{render(node.value)}` spells the app monitor name `{segment}`, but it is "
                                f"`{name}` and ARNs compare case-sensitively")
@@ -66,7 +70,7 @@ def put_rum_events_arn_not_monitor_name(guest: GuestRole) -> Iterator:
                     yield Violation(grant.at(node.location), message, remediation=put_statement_snippet([monitor]))
 
 
-def _is_id(segment: str, logical_id: str) -> bool:
+def _is_id(segment: str) -> bool:
     if UUID.match(segment):
         return True
     pieces = parts(segment)

@@ -34,8 +34,7 @@ def guest_role_trust_denies_cognito(guest: GuestRole) -> Iterator:
     too, or drop the statement.
     """
     doc = trust_policy(guest)
-    if doc is None or not any(s.effect == "Deny" or (s.unknown is not None and s.effect not in ("Allow",))
-                              for s in doc.statements):
+    if doc is None or not any(s.effect == "Deny" for s in doc.statements):
         yield NOT_APPLICABLE
         return
     role = guest.role
@@ -49,7 +48,8 @@ def guest_role_trust_denies_cognito(guest: GuestRole) -> Iterator:
             context[AUD] = pool_id
         result = evaluate(PolicySet(resource=[doc]), ASSUME_WEB_IDENTITY, resource, context,
                           missing_keys="unknown", principal=RequestPrincipal(federated=COGNITO))
-        denies = [ref.statement for ref in result.deciding if ref.statement.effect != "Allow"]
+        # Statements whose Effect is misspelt are RUM-SRC-000's; only real Deny statements are judged here.
+        denies = [ref.statement for ref in result.deciding if ref.statement.effect == "Deny"]
         if result.decision is Decision.DENY:
             for statement in denies:
                 if statement.index not in reported:

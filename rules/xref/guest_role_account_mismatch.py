@@ -7,7 +7,7 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
-from rumpolicy.model.arns import describe_place, maybe_arn, parse_arn, same, undecided_place
+from rumpolicy.model.arns import describe_place, is_literal, maybe_arn, parse_arn, same, undecided_place
 from rumpolicy.model.coverage import enhanced_role_arns
 from rumpolicy.model.symbols import is_unknown, render
 
@@ -69,7 +69,8 @@ def guest_role_account_mismatch(monitor: AppMonitor) -> Iterator:
                                   f"is in {describe_place(mine, 'account')}")
         elif equal is None:
             yield Undecided(node, undecided_place("account", "guest role", arn.account, mine))
-    if pool.env.account:
+    if pool.env.account and (is_literal(pool.env.account) or is_literal(mine) or pool.env.account == mine):
+        # Two unknowns (API output without --account) say nothing; the loader reports the missing environment.
         equal = same(pool.env.account, mine)
         where = monitor.identity_pool_id or monitor
         if equal is False:

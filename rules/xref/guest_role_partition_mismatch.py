@@ -7,7 +7,7 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
-from rumpolicy.model.arns import describe_place, parse_arn, same, undecided_place
+from rumpolicy.model.arns import describe_place, is_literal, maybe_arn, parse_arn, same, undecided_place
 from rumpolicy.model.coverage import enhanced_role_arns
 from rumpolicy.model.symbols import is_unknown, render
 
@@ -52,9 +52,14 @@ def guest_role_partition_mismatch(monitor: AppMonitor) -> Iterator:
         return
     for attachment, node in enhanced_role_arns(monitor):
         value = node.value
-        arn = parse_arn(value) if not is_unknown(value) else None
+        if is_unknown(value):
+            continue        # the loader reports the unresolved value
+        arn = parse_arn(value)
         if arn is None:
-            continue        # unresolvable or not an ARN: nothing to say about its partition
+            if maybe_arn(value):
+                yield Undecided(node, f"the role `{render(value)}` attached to identity pool {pool.subject} is only "
+                                      "known at deployment, so its partition was not compared with the app monitor's")
+            continue        # not an ARN at all: nothing to say about its partition
         equal = same(arn.partition, mine)
         if equal is False:
             yield Violation(node, f"role `{render(value)}` attached as `unauthenticated` to identity pool {pool.subject} "
@@ -62,7 +67,8 @@ def guest_role_partition_mismatch(monitor: AppMonitor) -> Iterator:
                                   f"{monitor.subject} is in {describe_place(mine, 'partition')}")
         elif equal is None:
             yield Undecided(node, undecided_place("partition", "guest role", arn.partition, mine))
-    if pool.env.partition:
+    if pool.env.partition and (is_literal(pool.env.partition) or is_literal(mine) or pool.env.partition == mine):
+        # Two unknowns (API output without --partition) say nothing; the loader reports the missing environment.
         equal = same(pool.env.partition, mine)
         where = monitor.identity_pool_id or monitor
         if equal is False:

@@ -9,7 +9,7 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
 from rumpolicy.model.arns import REGION, describe_place, is_literal, pool_region, same, undecided_place
-from rumpolicy.model.symbols import render
+from rumpolicy.model.symbols import has_symbols, render
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,10 @@ def region_facts(monitor: AppMonitor) -> Iterator[RegionFact]:
     region = pool_region(node.value)
     if region is None and monitor.identity_pool is not None:
         region = monitor.identity_pool.region
-    if region is None or (is_literal(region) and not REGION.match(region)):
+    if region is not None and is_literal(region) and not REGION.match(region):
         return          # not a pool id at all: RUM-MON-002 reports it
+    if region is None and not has_symbols(node.value):
+        return          # no region prefix: RUM-MON-002 reports the malformed id
     yield RegionFact("identity pool", render(node.value), region, node)
 
 
@@ -81,6 +83,10 @@ def pool_region_mismatch(monitor: AppMonitor) -> Iterator:
         return
     mine = monitor.env.region
     for fact in facts:
+        if fact.region is None:
+            yield Undecided(fact.where, f"the region of {fact.noun} `{fact.label}` is known only at deployment, so "
+                                        f"it was not compared with the region of app monitor {monitor.subject}")
+            continue
         if not mine:
             yield Undecided(fact.where, f"the region of app monitor {monitor.subject} is not known, so the region "
                                         f"of {fact.noun} `{fact.label}` was not compared with it")

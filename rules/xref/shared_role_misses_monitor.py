@@ -9,7 +9,7 @@ from rumpolicy.findings import Severity
 from rumpolicy.iam.evaluator import Decision
 from rumpolicy.model import GuestRole
 from rumpolicy.model.coverage import monitor_coverage
-from rumpolicy.model.symbols import render
+from rumpolicy.model.symbols import has_symbols, render
 
 
 @rule(id="RUM-XREF-005", name="shared-role-misses-monitor", severity=Severity.ERROR, subject=GuestRole,
@@ -65,8 +65,9 @@ def shared_role_misses_monitor(guest: GuestRole) -> Iterator:
             reason = "; ".join(result.reasons) or "the evaluation could not be decided"
             yield Undecided(where, f"whether role {guest.subject} allows `rum:PutRumEvents` on app monitor "
                                    f"{monitor.subject} could not be decided: {reason}")
-    arns = [render(m.arn) for m in covered + missing if m.arn]
-    fix = "Resource:\n" + "".join(f"  - {arn}\n" for arn in arns) if arns else None
+    arns = [m.arn for m in covered + missing if m.arn]
+    fix = ("Resource:\n" + "".join(f"  - {'!Sub ' if has_symbols(arn) else ''}{render(arn)}\n" for arn in arns)
+           if arns else None)
     for monitor in missing:
         yield Violation(where, f"role {guest.subject} allows `rum:PutRumEvents` on app monitor {names} but not on "
                                f"app monitor {monitor.subject} (`{render(monitor.arn)}`), which it also serves",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import operator as op
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Callable, Iterable
 
 from rumpolicy.iam.context import KeyState, Lookup, RequestContext, Scalar
@@ -251,6 +250,8 @@ def _instant(value: Scalar) -> float | _Symbolic | None:
         return number
     if not isinstance(value, str):
         return None
+    from datetime import datetime, timezone     # only date conditions need it
+
     try:
         moment = datetime.fromisoformat(value.strip())
         if moment.tzinfo is None:

@@ -311,10 +311,10 @@ def _role_or_session(identity_side: _Verdict, matches: list[_Match], resource_an
                      limit: _Verdict, unlimited: _Verdict) -> _Verdict:
     """A resource-based grant with a boundary or session policy present (RUM-IAM-001 nuance).
 
-    A grant naming the session ARN is not limited by the boundary or session policy; one naming the
-    role is ([IAM-EVAL], resource-based policies). For grants through the role ARN, an account,
-    ``*`` or a federated provider the documentation is not explicit, so both readings are computed
-    and only their disagreement is reported.
+    A grant naming the session ARN is not limited by the boundary or the session policy ([IAM-EVAL],
+    resource-based policies). For a grant naming the role ARN, an account, ``*`` or a provider,
+    RUM-IAM-001 asks not to guess (how RUM treats Cognito sessions here is open question Q10), so
+    both readings, limited and unlimited, are computed and only their disagreement is UNKNOWN.
     """
     exact = _verdict([m for m in matches if m.exact or m.outcome.value is None], _NO_RESOURCE_ALLOW)
     limited = _or([identity_side, exact, _and([resource_any, limit])])
@@ -429,7 +429,7 @@ def _resource_entry(node: Node, request: _Request, variables: bool) -> Outcome:
     expanded = expand(node.value, request.context, variables=variables, glob=True)
     if expanded.missing:
         keys = ", ".join(f"`{k}`" for k in expanded.missing)
-        return unknown(f"resource `{node.value}` uses policy variable {keys}, which is not in the context",
+        return unknown(f"resource `{render(node.value)}` uses policy variable {keys}, which is not in the context",
                        expanded.missing)
     if expanded.elements is None:
         return FALSE                      # a policy variable without a value matches nothing

@@ -14,7 +14,7 @@ from rumpolicy.iam.globs import elements, match_elements
 from rumpolicy.iam.tri import FALSE, TRUE, Outcome, any_of, known, negate, unknown
 from rumpolicy.model.arns import ACCOUNT_ID, parse_arn
 from rumpolicy.model.policy import Principal, Statement
-from rumpolicy.model.symbols import Symbol, parts
+from rumpolicy.model.symbols import Symbol, parts, render
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def _aws(value: str, principal: RequestPrincipal) -> Outcome:
             return TRUE
         return unknown('whether `{"AWS": "*"}` covers a web-identity or service caller is not decided')
     if any(isinstance(p, str) and ("*" in p or "?" in p) for p in parts(value)):
-        return unknown(f"principal `{value}` has a wildcard; IAM accepts only the bare `*`")
+        return unknown(f"principal `{render(value)}` has a wildcard; IAM accepts only the bare `*`")
     if not principal.is_aws_identity:
         return FALSE if principal.described else unknown("the request principal's ARN is not given")
     arn = parse_arn(value)
@@ -114,7 +114,7 @@ def _aws(value: str, principal: RequestPrincipal) -> Outcome:
         # A deploy-time value (`!Ref AWS::AccountId`, an imported ARN): an account or an ARN.
         return any_of([_account(value, principal),
                        *(_tri(_equal(value, c)) for c in (principal.arn, principal.role_arn) if c is not None)])
-    return unknown(f"principal `{value}` is neither an account id nor an ARN")
+    return unknown(f"principal `{render(value)}` is neither an account id nor an ARN")
 
 
 def _account(account: str, principal: RequestPrincipal) -> Outcome:

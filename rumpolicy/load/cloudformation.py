@@ -171,6 +171,7 @@ class _TemplateLoader:
         if isinstance(roles, dict):
             attachment.roles = {k: Node(v, self.where.at(child(roles_base, k))) for k, v in roles.items()}
         elif isinstance(roles, Unknown):
+            attachment.roles_unknown = True
             self.undecided(logical_id, f"Roles could not be resolved: {roles.reason}", roles_base)
         elif roles is not None:
             self.problem(f"`Roles` of {logical_id} must be an object", roles_base)

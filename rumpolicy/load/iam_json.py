@@ -164,7 +164,7 @@ def declared_monitor(arn: str) -> AppMonitor:
     """
     parsed = _parse_monitor_arn(arn)
     if parsed is None:
-        raise ValueError(f"--app-monitor {arn!r} is not an app monitor ARN: {_arn_defect(arn)}; expected "
+        raise ValueError(f"{arn!r} is not an app monitor ARN: {_arn_defect(arn)}; expected "
                          "arn:<partition>:rum:<region>:<12-digit account id>:appmonitor/<app monitor name>")
     location = Location(DECLARED_SOURCE)
     env = Environment(parsed.partition, parsed.region, parsed.account, _url_suffix(parsed.partition))
@@ -249,7 +249,7 @@ class _Sibling:
 
 
 def _siblings(path: str, max_bytes: int) -> tuple[_Sibling, ...]:
-    """The recognized CLI outputs and policies in ``path``'s folder, ``path`` itself included.
+    """The recognized CLI outputs (not bare policies) in ``path``'s folder, ``path`` itself included.
 
     Cached on the folder's listing (names, sizes and modification times), so that a folder of many
     dumps is read once per run, and a changed folder is read again.
@@ -347,6 +347,19 @@ def _is_trust_policy(statements: list[Statement]) -> bool:
     return not has_resource and any(glob_intersects(p, "sts:assumerole*") for p in patterns)
 
 
+def _named_monitors(document: PolicyDocument) -> dict[str, Node]:
+    """App monitor names written literally in ``Resource`` ARNs (patterns name no single monitor)."""
+    named: dict[str, Node] = {}
+    for statement in document.statements:
+        for node in statement.resources or ():
+            arn = _split_arn(node.value)
+            if arn and arn.service == "rum" and arn.resource.startswith("appmonitor/"):
+                name = arn.resource[len("appmonitor/"):]
+                if name and not _GLOB_CHARS.search(name):
+                    named.setdefault(name, Node(name, node.location))
+    return named
+
+
 def _grants_rum(document: PolicyDocument) -> bool:
     """An identity policy that could grant some ``rum:`` action, ``NotAction`` forms included."""
     for statement in document.statements:
@@ -426,12 +439,10 @@ class _DocumentLoader:
                 self.problem(f"each item of `{key}` must be an object, not {_type_name(item)}", pointer)
         return out
 
-    def policy(self, container: dict, key: str, base: str, name: str | None, *,
-               required: bool = True) -> PolicyDocument | None:
-        """A policy document given as an object or as a (possibly URL-encoded) JSON string."""
+    def policy(self, container: dict, key: str, base: str, name: str | None) -> PolicyDocument | None:
+        """A policy document given as an object or as a (possibly URL-encoded) JSON string; required."""
         if key not in container:
-            if required:
-                self.problem(f"`{key}` is missing", base)
+            self.problem(f"`{key}` is missing", base)
             return None
         return parse_policy(_decoded(container[key]), child(base, key), self.where, name=name)
 
@@ -451,6 +462,13 @@ class _DocumentLoader:
 
     # -- bare policy documents -----------------------------------------------------------------------
     def iam_policy(self, data: dict) -> None:
+        """A resource policy, a trust policy, or a permission policy of a guest role, by content.
+
+        A permission policy is taken when it could grant a ``rum:`` action, or when the user named
+        the file and declared monitors with ``--app-monitor``: then it is meant to serve them, even if
+        a typo (``rmu:PutRumEvents``) hides that. A folder walk finds unrelated policies too, so there
+        the file has to mention RUM itself.
+        """
         path = self.parsed.path
         document = parse_policy(data, "", self.where, name=os.path.basename(path))
         location = self.where.at("")
@@ -461,7 +479,7 @@ class _DocumentLoader:
         elif statements and _is_trust_policy(statements):
             self.inventory.roles.append(Role(path, location, IAM_POLICY, env=self.unpinned_env(path),
                                              trust_policy=document, bare=True))
-        elif not statements and (_grants_rum(document) or self.options.app_monitors):
+        elif not statements and (_grants_rum(document) or (self.options.app_monitors and self.file.explicit)):
             self.inventory.roles.append(Role(
                 path, location, IAM_POLICY, env=self.unpinned_env(path), bare=True,
                 policies=[PolicyRef(location, document, name=document.name, kind="inline")]))
@@ -473,7 +491,7 @@ class _DocumentLoader:
 
     def policy_monitor(self, document: PolicyDocument, subject: str) -> Node | None:
         """The app monitor a resource policy names in its ``Resource`` ARNs, else the only declared one."""
-        named = self.resource_monitor_names(document)
+        named = _named_monitors(document)
         if len(named) == 1:
             return next(iter(named.values()))
         declared = [m for m in (_parse_monitor_arn(a) for a in self.options.app_monitors) if m]
@@ -484,18 +502,6 @@ class _DocumentLoader:
         self.undecided(subject, f"the app monitor this resource policy belongs to is not known: {reason}; "
                                 "pass --app-monitor with the monitor's ARN", document.location)
         return None
-
-    @staticmethod
-    def resource_monitor_names(document: PolicyDocument) -> dict[str, Node]:
-        named: dict[str, Node] = {}
-        for statement in document.statements:
-            for node in statement.resources or ():
-                arn = _split_arn(node.value)
-                if arn and arn.service == "rum" and arn.resource.startswith("appmonitor/"):
-                    name = arn.resource[len("appmonitor/"):]
-                    if name and not _GLOB_CHARS.search(name):
-                        named.setdefault(name, Node(name, node.location))
-        return named
 
     # -- IAM -----------------------------------------------------------------------------------------
     def get_role(self, data: dict) -> None:

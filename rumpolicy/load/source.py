@@ -186,7 +186,8 @@ def _load_json(text: str) -> tuple[Any, dict[str, Span]]:
     except json.JSONDecodeError as error:
         raise SourceError(f"invalid JSON: {error.msg}", Span(error.lineno, error.colno)) from None
     except _NonStandardConstant as error:
-        raise SourceError(f"invalid JSON: {error} is not a JSON number", _bare_span(text, re.escape(str(error)))) from None
+        span = _bare_span(text, re.escape(str(error)))
+        raise SourceError(f"invalid JSON: {error} is not a JSON number", span) from None
     except ValueError:  # the only other: an integer too long for int()
         limit = sys.get_int_max_str_digits()
         raise SourceError(

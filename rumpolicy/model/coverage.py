@@ -126,6 +126,17 @@ def resource_policy_grants(monitor: AppMonitor) -> bool | None:
     return result
 
 
+# Inputs that declare a whole resource the way a create request does (CloudFormation, Terraform), as
+# opposed to API output (``aws rum get-app-monitor``), which leaves out what other calls return
+# (the resource policy) and fills in what the service derives (``DomainList`` from ``Domain``).
+DECLARATIVE_KINDS = ("AWS::", "aws_", "awscc_")
+
+
+def is_declaration(resource) -> bool:
+    """Was this resource read from infrastructure code rather than from API output?"""
+    return resource.kind.startswith(DECLARATIVE_KINDS)
+
+
 def enhanced_role_arns(monitor: AppMonitor) -> list[tuple[RoleAttachment, Node]]:
     """The ``unauthenticated`` role ARNs attached to the monitor's identity pool (the enhanced flow's
     guest roles), except one written exactly like the monitor's ``GuestRoleArn``, which the

@@ -25,7 +25,7 @@ from rumpolicy.findings import Location
 from rumpolicy.iam import RequestPrincipal, match_action, statement_matches
 from rumpolicy.model.arns import parse_arn, same, split_literal
 from rumpolicy.model.policy import ConditionClause, Node, PolicyDocument, PolicyRef, Principal, Statement
-from rumpolicy.model.resources import AppMonitor, GuestRole, IdentityPool, Role
+from rumpolicy.model.resources import AppMonitor, GuestRole, IdentityPool, ResourcePolicy, Role
 from rumpolicy.model.symbols import ATTR, REF, Symbol, Unknown, parts, render
 
 PUT_RUM_EVENTS = "rum:PutRumEvents"
@@ -349,6 +349,8 @@ def survives_session_policy(action: str) -> bool | None:
     from rumpolicy.iam import Decision, evaluate
     from rumpolicy.iam.cognito import UNAUTH_SESSION_POLICY
 
+    if not _session_prefix(action.partition(":")[0].lower()):
+        return False                     # cheap first: no statement of it names the service
     result = evaluate(UNAUTH_SESSION_POLICY, action, "*", None, missing_keys="unknown")
     return {Decision.ALLOW: True, Decision.DENY: False}.get(result.decision)
 
@@ -412,3 +414,54 @@ def put_statement_snippet(monitors: Iterable[AppMonitor]) -> str:
     else:
         resource = "\n" + "".join(f"    - {r}\n" for r in resources).rstrip("\n")
     return f"- Effect: Allow\n  Action: {PUT_RUM_EVENTS}\n  Resource: {resource}\n"
+
+
+@lru_cache(maxsize=1024)
+def _session_prefix(prefix: str) -> bool:
+    """Could any action of this service prefix be allowed by Cognito's session policy?"""
+    from rumpolicy.iam import glob_intersects
+    from rumpolicy.iam.cognito import UNAUTH_SESSION_POLICY
+
+    for statement in UNAUTH_SESSION_POLICY.statements:
+        if statement.actions is None:
+            return True
+        if any(glob_intersects(n.value.lower(), f"{prefix}:*") for n in statement.actions):
+            return True
+    return False
+
+
+# ----------------------------------------------------------------------------- resource-based policies
+
+def readable_resource_policy(policy: ResourcePolicy) -> tuple[PolicyDocument | None, str | None]:
+    """The resource policy's document when the rules can read it.
+
+    ``(document, None)``: usable. ``(None, reason)``: it could not be resolved (report as undecided).
+    ``(None, None)``: absent or malformed, which RUM-RBP-009 reports; other rules have nothing to add.
+    """
+    doc = policy.document
+    if doc is None or policy.raw is None:
+        return None, None
+    if doc.problems:
+        return None, None
+    if doc.unknown is not None:
+        return None, doc.unknown
+    return doc, None
+
+
+# Named first in messages: what an anonymous sender could do with them is worst.
+WORST_RUM_ACTIONS = ("rum:PutResourcePolicy", "rum:UpdateAppMonitor", "rum:DeleteAppMonitor", "rum:GetAppMonitorData")
+
+
+def worst_first(actions: Iterable[str]) -> list[str]:
+    """Actions sorted for a message: the dangerous RUM ones, then the rest alphabetically."""
+    items = sorted(set(actions))
+    lowered = {a.lower(): a for a in items}
+    head = [lowered[w.lower()] for w in WORST_RUM_ACTIONS if w.lower() in lowered]
+    return head + [a for a in items if a not in head]
+
+
+def sample(actions: list[str], shown: int = 3) -> str:
+    """``a``, ``b``, ``c`` and 16 more actions."""
+    text = ", ".join(f"`{a}`" for a in actions[:shown])
+    more = len(actions) - shown
+    return f"{text} and {more} more action{'s' if more != 1 else ''}" if more > 0 else text

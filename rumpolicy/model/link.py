@@ -27,7 +27,10 @@ def _key(value: object) -> str | None:
 
 
 def _resolve_policies(inventory: Inventory) -> None:
-    by_arn = {p.arn: p for p in inventory.managed_policies if p.arn}
+    by_arn: dict[str, object] = {}
+    for policy in inventory.managed_policies:
+        if policy.arn:
+            by_arn.setdefault(policy.arn, policy)
     roles_by_name: dict[str, list[Role]] = {}
     for role in inventory.roles:
         if role.name:

@@ -83,6 +83,7 @@ class RoleAttachment(Resource):
     identity_pool_id: Node | None = None
     roles: dict[str, Node] = field(default_factory=dict)     # keys as written -> role ARN
     roles_location: Location | None = None
+    roles_unknown: bool = False                              # `Roles` could not be resolved
     role_mappings: Node | None = None
     # Linked:
     pool: IdentityPool | None = None
@@ -176,6 +177,8 @@ class Inventory:
     guest_roles: list[GuestRole] = field(default_factory=list)
     files: list[InputFile] = field(default_factory=list)
     undecided: list[UndecidedCheck] = field(default_factory=list)   # values loaders could not resolve
+
+    subject = "the input"      # how a rule over the whole inventory is named in outcomes
 
     def extend(self, other: Inventory) -> None:
         for name in ("monitors", "pools", "attachments", "roles", "managed_policies",

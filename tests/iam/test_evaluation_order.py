@@ -8,7 +8,7 @@ from rumpolicy.iam import Decision, PolicySet, RequestPrincipal, evaluate
 from rumpolicy.model.locator import FixedLocator
 from rumpolicy.model.policy import parse_policy
 from rumpolicy.model.symbols import Unknown
-from tests.iam.helpers import (ACCOUNT, ACCOUNT_TOKEN, ACTION, MONITOR, NO_ALLOW, OTHER_ACCOUNT, ROLE, SESSION,
+from tests.iam.helpers import (ACCOUNT_TOKEN, ACTION, MONITOR, NO_ALLOW, OTHER_ACCOUNT, ROLE, SESSION,
                                allow, check, deny, policy)
 
 CALLER = RequestPrincipal(arn=SESSION, role_arn=ROLE)

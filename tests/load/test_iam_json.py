@@ -353,9 +353,9 @@ def test_list_attached_with_two_roles_in_the_folder_is_undecided(tmp_path: Path)
 def test_list_attached_without_a_role_is_undecided(tmp_path: Path) -> None:
     folder = _folder(tmp_path, {"list.json": {**ATTACHED, "IsTruncated": True, "Marker": "m"}})
     inventory, _ = load_file(folder / "list.json")
-    assert [n.message.split(" ")[:4] for n in inventory.undecided] == [
-        ["the", "list", "of", "attached"], ["list-attached-role-policies", "output", "does", "not"]]
-    assert "no get-role output" in inventory.undecided[1].message
+    truncated, unattributed = inventory.undecided
+    assert "truncated (IsTruncated)" in truncated.message and truncated.location.pointer == "/IsTruncated"
+    assert "does not name its role and the folder has no get-role output" in unattributed.message
 
 
 def test_policy_versions_matched_by_default_version_and_file_name(tmp_path: Path) -> None:
@@ -374,14 +374,16 @@ def test_policy_versions_matched_by_default_version_and_file_name(tmp_path: Path
     assert "2 get-policy outputs in the folder have default version v1, and none of their names" in note.message
 
 
-def test_policy_version_that_is_not_the_default(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, {"p.json": _get_policy("P", "v2"), "v.json": _version("v1", default=False)})
+@pytest.mark.parametrize("marked_default, message", [
+    (False, "v1 is not its policy's default version"),          # says so itself
+    (True, "the folder's policy has default version v2, not v1"),  # the folder's get-policy says so
+])
+def test_policy_version_that_is_not_the_default(tmp_path: Path, marked_default: bool, message: str) -> None:
+    folder = _folder(tmp_path, {"p.json": _get_policy("P", "v2"), "v.json": _version("v1", marked_default)})
     inventory, _ = load_file(folder / "v.json")
-    assert inventory.managed_policies == []
-    assert "v1 is not its policy's default version" in inventory.undecided[0].message
-    folder = _folder(tmp_path, {"v.json": _version("v1")})
-    contradicted, _ = load_file(folder / "v.json")
-    assert "default version v2, not v1" in contradicted.undecided[0].message
+    [note] = inventory.undecided
+    assert message in note.message
+    assert [p.arn for p in inventory.managed_policies] == ([None] if marked_default else [])
 
 
 def test_broken_siblings_do_not_break_the_folder(tmp_path: Path) -> None:
@@ -441,9 +443,13 @@ def test_policy_unrelated_to_rum(name: str) -> None:
     assert file.kind == iam_json.NOT_RUM_RELATED and is_empty(inventory)
 
 
-def test_unrelated_identity_policy_counts_when_monitors_are_declared() -> None:
-    inventory, file = load_file(IAM / "lambda-logging-policy.json", LoadOptions(app_monitors=(MONITOR_ARN,)))
-    assert file.kind == "iam-policy" and inventory.roles[0].bare
+@pytest.mark.parametrize("explicit", [True, False], ids=["named", "walked"])
+def test_unrelated_identity_policy_counts_when_named_with_declared_monitors(explicit: bool) -> None:
+    parsed = parse_text(read_text(str(IAM / "lambda-logging-policy.json")), str(IAM / "lambda-logging-policy.json"))
+    file = InputFile(parsed.path, explicit, "iam-policy")
+    inventory = load_document(parsed, file, "iam-policy", LoadOptions(app_monitors=(MONITOR_ARN,)))
+    assert bool(inventory.roles) is explicit
+    assert file.kind == ("iam-policy" if explicit else iam_json.NOT_RUM_RELATED)
 
 
 @pytest.mark.parametrize("statement, expected", [
@@ -491,7 +497,8 @@ def test_unreadable_bare_policy_reports_its_problems() -> None:
      ("/AppMonitor/AppMonitorConfiguration", "`AppMonitorConfiguration` must be an object, not a list")),
     ({"AppMonitor": {"Name": "web", "AppMonitorConfiguration": {"IdentityPoolId": None}}},
      ("/AppMonitor/AppMonitorConfiguration/IdentityPoolId", "`IdentityPoolId` must be a string, not null")),
-    ({"PolicyDocument": {"Statement": []}}, ("/PolicyDocument", "`PolicyDocument` must be a JSON string, not an object")),
+    ({"PolicyDocument": {"Statement": []}},
+     ("/PolicyDocument", "`PolicyDocument` must be a JSON string, not an object")),
     ({"RoleDetailList": [{"RoleName": "r", "Arn": "arn:aws:iam::1:role/r", "RolePolicyList": {}}]},
      ("/RoleDetailList/0/RolePolicyList", "`RolePolicyList` must be a list, not an object")),
     ({"RoleDetailList": ["r"]}, ("/RoleDetailList/0", "each item of `RoleDetailList` must be an object, not a string")),
@@ -652,7 +659,8 @@ def _conforms(model: dict, shape_name: str, value: Any, where: str) -> list[str]
     if kind == "list":
         if not isinstance(value, list):
             return [f"{where}: not a list"]
-        return [e for i, item in enumerate(value) for e in _conforms(model, shape["member"]["shape"], item, f"{where}/{i}")]
+        member = shape["member"]["shape"]
+        return [e for i, item in enumerate(value) for e in _conforms(model, member, item, f"{where}/{i}")]
     if kind == "map":
         if not isinstance(value, dict):
             return [f"{where}: not a map"]

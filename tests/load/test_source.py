@@ -333,7 +333,11 @@ def test_node_limit_without_aliases(monkeypatch):
         (parse_text, "[" * 50_000, Span(1, MAX_DEPTH + 1)),
         (parse_yaml, "- " * 50_000 + "x", Span(1, 2 * MAX_DEPTH + 1)),
         (parse_yaml, "".join(" " * i + "a:\n" for i in range(1_000)), Span(MAX_DEPTH + 1, MAX_DEPTH + 1)),
-        (parse_yaml, "Resources:\n" + "".join(" " * i + "- \n" for i in range(1, 3_000)), Span(MAX_DEPTH + 1, MAX_DEPTH + 1)),
+        (
+            parse_yaml,
+            "Resources:\n" + "".join(" " * i + "- \n" for i in range(1, 3_000)),
+            Span(MAX_DEPTH + 1, MAX_DEPTH + 1),
+        ),
     ],
     ids=["json", "json-objects", "yaml-flow", "yaml-flow-mappings", "unclosed", "yaml-compact", "yaml-indented",
          "yaml-indented-lists"],
@@ -350,7 +354,8 @@ def test_nesting_up_to_the_limit_is_accepted():
     assert parse_text("[" * MAX_DEPTH + "1" + "]" * MAX_DEPTH, "x").spans["/0" * MAX_DEPTH] == Span(1, MAX_DEPTH + 1)
     # A short-form function adds a level: {"Ref": "x"}.
     assert parse_yaml("a: " + "[" * (MAX_DEPTH - 2) + "!Ref x" + "]" * (MAX_DEPTH - 2), "x").data is not None
-    raises(lambda: parse_yaml("a: " + "[" * (MAX_DEPTH - 1) + "!Ref x" + "]" * (MAX_DEPTH - 1), "x"))
+    error = raises(lambda: parse_yaml("a: " + "[" * (MAX_DEPTH - 1) + "!Ref x" + "]" * (MAX_DEPTH - 1), "x"))
+    assert error.message == f"the document nests deeper than {MAX_DEPTH} levels"
 
 
 def test_depth_through_an_alias_is_counted():

@@ -1,0 +1,66 @@
+"""RUM-PERM-004."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from rumpolicy.engine import NOT_APPLICABLE, Violation, rule
+from rumpolicy.findings import Severity
+from rumpolicy.model import GuestRole
+from rumpolicy.model.grants import PUT_RUM_EVENTS, allowing, has_glob, monitor_names, put_statement_snippet
+from rumpolicy.model.symbols import render
+
+
+@rule(id="RUM-PERM-004", name="put-rum-events-wildcard-resource", severity=Severity.WARNING, subject=GuestRole,
+      references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html",
+                  "https://github.com/aws-observability/aws-rum-web/issues/488"))
+def put_rum_events_wildcard_resource(guest: GuestRole) -> Iterator:
+    """The guest role may write RUM events to more app monitors than the ones it serves.
+
+    ## What it checks
+    Every statement of the guest role's identity policies that allows `rum:PutRumEvents` should list
+    the ARNs of the monitors the role serves. A `Resource` with a wildcard (`"*"`,
+    `arn:aws:rum:*:*:*`, `arn:aws:rum:<region>:<account>:appmonitor/*`, `appmonitor/web-*`) or a
+    `NotResource` is reported, including one that comes from an attached managed policy such as
+    `AmazonCognitoUnauthenticatedIdentities` (reported where it is attached).
+
+    ## Why it matters
+    Guest credentials are public by design: anyone can obtain them from the page. With a wildcard
+    resource, anyone can inject events into every app monitor of the account, not only this one.
+
+    ## Fix
+    List the monitor ARNs:
+
+    ```yaml
+    - Effect: Allow
+      Action: rum:PutRumEvents
+      Resource: !Sub arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/${Monitor}
+    ```
+    """
+    if guest.role is None:
+        yield NOT_APPLICABLE
+        return
+    served = f"app monitor {monitor_names(guest.monitors)}" if guest.monitors else "the app monitors it is meant for"
+    fix = put_statement_snippet(guest.monitors) if guest.monitors else None
+    seen = set()
+    for grant in allowing(guest.role, PUT_RUM_EVENTS):
+        statement = grant.statement
+        if statement.not_resources is not None:
+            where = grant.at(statement.node("NotResource"))
+            values = ", ".join(render(n.value) for n in statement.not_resources)
+            if where not in seen:
+                seen.add(where)
+                yield Violation(where, f"`NotResource: {values}` lets guest credentials call `{PUT_RUM_EVENTS}` on "
+                                       f"every other app monitor, not only {served}", remediation=fix)
+            continue
+        for node in statement.resources or ():
+            if not isinstance(node.value, str) or not has_glob(node.value):
+                continue
+            where = grant.at(node.location)
+            if where in seen:
+                continue
+            seen.add(where)
+            origin = f" (from policy {render(grant.label)})" if grant.external else ""
+            yield Violation(where, f"`Resource: {render(node.value)}`{origin} lets guest credentials call "
+                                   f"`{PUT_RUM_EVENTS}` on every app monitor it matches, not only {served}",
+                            remediation=fix)

@@ -1,0 +1,65 @@
+"""RUM-RBP-009."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from rumpolicy.engine import Undecided, Violation, rule
+from rumpolicy.findings import Severity
+from rumpolicy.model import ResourcePolicy
+from rumpolicy.model.symbols import Unknown
+
+
+@rule(id="RUM-RBP-009", name="resource-policy-document-malformed", severity=Severity.ERROR, subject=ResourcePolicy,
+      references=("https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rum-appmonitor-resourcepolicy.html",
+                  "https://docs.aws.amazon.com/cloudwatchrum/latest/APIReference/API_PutResourcePolicy.html"))
+def resource_policy_document_malformed(policy: ResourcePolicy) -> Iterator:
+    """The app monitor's resource-based policy document is not a valid JSON policy string.
+
+    ## What it checks
+    CloudFormation's `AWS::RUM::AppMonitor` `ResourcePolicy.PolicyDocument` (and Terraform's
+    `policy_document`) is a **string** holding a JSON policy, often built with `!Sub`. Reported, at
+    the `PolicyDocument` property:
+
+    * a missing `PolicyDocument`;
+    * a YAML/JSON object where the string belongs (CloudFormation does not serialize it);
+    * a string that is not valid JSON, such as a `!Sub` template with a trailing comma;
+    * a document whose shape IAM rejects (`Statement` not an object or list, `Action: 5`, an
+      unknown element, a statement without `Effect` ...).
+
+    ## Why it matters
+    `PutResourcePolicy` rejects the document with `MalformedPolicyDocumentException` (CloudFormation
+    fails the stack first for an object), so the monitor gets no policy and unsigned clients get 403.
+
+    ## Fix
+    Write the document as one JSON string:
+
+    ```yaml
+    ResourcePolicy:
+      PolicyDocument: !Sub |
+        {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "rum:PutRumEvents",
+                        "Resource": "arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/web"}]}
+    ```
+    """
+    raw = policy.raw
+    if raw is None:
+        yield Violation(policy, f"resource policy {policy.subject} has no `PolicyDocument`")
+        return
+    if isinstance(raw.value, Unknown):
+        yield Undecided(raw, f"the `PolicyDocument` of {policy.subject} could not be resolved ({raw.value.reason}), "
+                             "so whether it is valid JSON was not checked")
+        return
+    if isinstance(raw.value, (dict, list)):
+        kind = "an object" if isinstance(raw.value, dict) else "a list"
+        yield Violation(raw, f"`PolicyDocument` is {kind}, not the JSON string RUM expects")
+        return
+    if not isinstance(raw.value, str):
+        yield Violation(raw, f"`PolicyDocument` is `{raw.value!r}`, not the JSON string RUM expects")
+        return
+    doc = policy.document
+    if doc is not None and doc.problems:
+        problem = doc.problems[0]
+        more = f" (and {len(doc.problems) - 1} more problem{'s' if len(doc.problems) > 2 else ''})" \
+            if len(doc.problems) > 1 else ""
+        yield Violation(raw, f"`PolicyDocument` is not a valid policy: {problem.message}{more}")
