@@ -40,6 +40,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -127,8 +128,8 @@ def prepare_corpus(root: str, total: int, sizes: list[int], seed: int) -> dict:
 # Measuring one process
 
 
-def measure(cmd: list[str], timeout: float, env: dict) -> dict:
-    """Run ``cmd`` once; wall time, peak RSS (from wait4) and exit status."""
+def measure(cmd: list[str], timeout: float, env: dict, keep: str | None = None) -> dict:
+    """Run ``cmd`` once; wall time, peak RSS (from wait4) and exit status. ``keep``: save stdout there."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT, env=env,
@@ -150,6 +151,9 @@ def measure(cmd: list[str], timeout: float, env: dict) -> dict:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
+    if keep:
+        with open(keep, "wb") as fh:
+            fh.write(stdout)
     lines = stdout.decode(errors="replace").rstrip("\n").splitlines()
     return {"wall_s": wall, "maxrss_mib": usage.ru_maxrss / 1024, "user_s": usage.ru_utime,
             "sys_s": usage.ru_stime, "rc": proc.returncode, "timed_out": timed_out,
@@ -185,18 +189,31 @@ def valid(tool: str, summary: dict | None) -> bool:
     return all(rc in (0, 1) for rc in summary["exit_codes"])   # checkov: 1 = failed checks
 
 
+OUTPUT_DIR = os.path.join(HERE, "results", "output")
+
+
 def bench(commands: dict[str, list[str]], runs: dict[str, int], timeout: float, env: dict,
-          label: str) -> dict[str, dict]:
-    """Warm up every command once, then interleave the timed runs so that background load is shared."""
+          label: str, warm_up: bool = True, fresh_cache: bool = False) -> dict[str, dict]:
+    """Warm up every command once, then interleave the timed runs so that background load is shared.
+
+    ``fresh_cache``: every run gets its own empty XDG_CACHE_HOME (a first run after installing).
+    """
     samples: dict[str, list[dict]] = {tool: [] for tool in commands}
+    os.makedirs(OUTPUT_DIR, exist_ok=True)
+    slug = label.replace(" ", "-").replace(",", "")
     for tool, cmd in commands.items():
-        if runs[tool] > 1:
+        if warm_up and runs[tool] > 1:
             log(f"[{label}] warm-up {tool}")
             measure(cmd, timeout, env)
     for i in range(max(runs.values())):
         for tool, cmd in commands.items():
             if i < runs[tool]:
-                s = measure(cmd, timeout, env)
+                keep = os.path.join(OUTPUT_DIR, f"{slug}.{tool}.txt") if i == runs[tool] - 1 else None
+                if fresh_cache:
+                    with tempfile.TemporaryDirectory(prefix="rumbench-xdg-") as empty:
+                        s = measure(cmd, timeout, dict(env, XDG_CACHE_HOME=empty), keep)
+                else:
+                    s = measure(cmd, timeout, env, keep)
                 samples[tool].append(s)
                 log(f"[{label}] {tool} run {i + 1}/{runs[tool]}: {s['wall_s']:.3f} s, "
                     f"{s['maxrss_mib']:.1f} MiB, exit {s['rc']}" + (" TRACEBACK" if s["traceback"] else "")
@@ -206,6 +223,34 @@ def bench(commands: dict[str, list[str]], runs: dict[str, int], timeout: float, 
 
 # --------------------------------------------------------------------------------------------
 # Tools
+
+
+def source_fingerprint() -> str:
+    """A hash of rumpolicy's code, to notice edits made while the benchmark runs."""
+    digest = hashlib.sha256()
+    for top in ("rumpolicy", "rules"):
+        for folder, dirs, files in sorted(os.walk(os.path.join(ROOT, top))):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith((".py", ".json")):
+                    path = os.path.join(folder, name)
+                    digest.update(os.path.relpath(path, ROOT).encode())
+                    with open(path, "rb") as fh:
+                        digest.update(fh.read())
+    return digest.hexdigest()[:16]
+
+
+def cfn_lint_census(path: str) -> dict | None:
+    """Rule ids in cfn-lint's text output: E0000 would mean a template it could not parse."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    counts: dict[str, int] = {}
+    for match in re.finditer(r"^([EWI]\d{4}) ", text, re.M):
+        counts[match.group(1)] = counts.get(match.group(1), 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def find_tools(args) -> dict[str, str | None]:
@@ -354,6 +399,9 @@ def markdown(results: dict) -> str:
     row(f"{count:,} templates in one run: wall, median (min–max)", batch, fmt_s, "batch_ratio", f"≤ {TARGET_BATCH}x")
     row("Peak RSS, 1 template", single, fmt_mib, "rss_single", f"< {TARGET_RSS_MIB:.0f} MiB")
     row(f"Peak RSS, {count:,} templates", batch, fmt_mib, "rss_batch", f"< {TARGET_RSS_MIB:.0f} MiB")
+    for label, summary in results.get("empty_cache", {}).items():
+        rows.append([f"rumpolicy first run after install (empty cache), {label}", fmt_s(summary), ""]
+                    + ([""] if has_checkov else []) + ["", "", "info"])
     per = [f"Per template in the {count:,} run"]
     for t in ("rumpolicy", "cfn-lint") + (("checkov",) if has_checkov else ()):
         s = batch.get(t)
@@ -388,6 +436,16 @@ def markdown(results: dict) -> str:
                           f"{e['fit_slope_ms']:.3f} ms × N, R² = {e['fit_r2']:.4f}."]
     if problems:
         lines += ["", "Problems:"] + problems
+    census = results["corpus"].get("cfn_lint_findings")
+    c = results["corpus"]
+    lines += ["", f"Corpus: seed {c['seed']}, {int(100 * c['share_json'])}% JSON, {int(100 * c['share_broken'])}% "
+                  f"broken on purpose, median {c['resources_median']:g} resources and "
+                  f"{c['yaml_lines_median']:g} lines (YAML) per stack; the single template is "
+                  f"{c['one']['source']} ({c['one']['lines']} lines, {c['one']['resources']} resources)."
+              + (f" cfn-lint findings over the {count:,} templates: "
+                 + (", ".join(f"{k} ×{v}" for k, v in census.items()) or "none")
+                 + (" (no E0000: every template parses)." if "E0000" not in census else " — E0000 = PARSE ERRORS.")
+                 if census is not None else "")]
     m = results["machine"]
     lines += ["", f"Machine: {m['cpu_model']}, {m['nproc']} CPUs, {m['mem_gib']:.0f} GiB, Python "
                   f"{m['python']}, {m['os']}; load average {m['loadavg_before'][0]:.2f} before, "
@@ -456,8 +514,12 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [] if sizes_text.strip() == "0" else sorted({int(x) for x in sizes_text.split(",") if x.strip()})
     all_sizes = sorted(set(sizes) | {count})
 
-    env = dict(os.environ, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="0", LC_ALL="C.UTF-8")
-    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    # The tools' caches (rumpolicy keeps its IAM action index under $XDG_CACHE_HOME) live in a
+    # directory of this run, so that nothing else on the machine can empty them half-way.
+    cache_home = tempfile.mkdtemp(prefix="rumbench-cache-")
+    env = dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", XDG_CACHE_HOME=cache_home)
+    for var in ("PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME", "PYTHONDEVMODE", "PYTHONTRACEMALLOC"):
+        env.pop(var, None)
     tools = find_tools(args)
     if args.no_checkov:
         tools["checkov"] = None
@@ -481,6 +543,7 @@ def main(argv: list[str] | None = None) -> int:
                                   "quick": args.quick, "seed": args.seed},
                      "machine": machine, "tools": tools, "versions": versions, "corpus": info}
 
+    results["source_fingerprint_before"] = source_fingerprint()
     single_cmds = commands_single(tools, one)
     results["single"] = bench(single_cmds, {t: runs for t in single_cmds}, args.timeout, env, "1 template")
 
@@ -502,6 +565,15 @@ def main(argv: list[str] | None = None) -> int:
         notes.append("checkov runs with --framework cloudformation --quiet --compact --skip-download "
                      "(no network); with -d it parallelizes over the CPUs itself.")
 
+    # First run after installing: an empty cache directory every run.
+    first = {}
+    for label, cmd in (("1 template", single_cmds["rumpolicy"]), (f"{count} templates", batch_cmds["rumpolicy"])):
+        first[label] = bench({"rumpolicy": cmd}, {"rumpolicy": min(3, runs)}, args.timeout, env,
+                             f"{label}, empty cache", warm_up=False, fresh_cache=True)["rumpolicy"]
+    results["empty_cache"] = first
+    results["corpus"]["cfn_lint_findings"] = cfn_lint_census(
+        os.path.join(OUTPUT_DIR, f"{count}-templates.cfn-lint.txt"))
+
     if sizes:
         points = []
         for n in sizes:
@@ -511,6 +583,11 @@ def main(argv: list[str] | None = None) -> int:
         results["linearity"] = {"points": points}
 
     machine["loadavg_after"] = list(os.getloadavg())
+    results["source_fingerprint_after"] = source_fingerprint()
+    if results["source_fingerprint_after"] != results["source_fingerprint_before"]:
+        notes.append("rumpolicy's source (rumpolicy/, rules/) changed while the benchmark ran: the figures "
+                     "mix versions; run it again on a quiet checkout.")
+    shutil.rmtree(cache_home, ignore_errors=True)
     if max(machine["loadavg_before"][0], machine["loadavg_after"][0]) > 0.5 * machine["nproc"]:
         notes.append("The machine was not idle (see the load averages): absolute times are noisy; the "
                      "interleaved ratios less so.")

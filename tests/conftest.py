@@ -46,3 +46,8 @@ def run_subprocess(*args: str, env: dict | None = None, timeout: float = 60, cwd
     proc = subprocess.run([sys.executable, "-m", "rumpolicy", *args], capture_output=True, text=True,
                           timeout=timeout, env=full_env, cwd=cwd or ROOT)
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-snapshots", action="store_true", default=False,
+                     help="rewrite fixtures/inputs/**/<case>.expected.json from the current output")

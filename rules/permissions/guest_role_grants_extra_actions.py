@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from rumpolicy.engine import NOT_APPLICABLE, Violation, rule
+from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.iam import match_action
 from rumpolicy.iam.actions import expand, is_read_only, service_actions
 from rumpolicy.model import GuestRole
 from rumpolicy.model.flows import basic_flow_possible
 from rumpolicy.model.grants import (LOG_EVENTS, PUT_RUM_EVENTS, identity_grants, sample, survives_session_policy,
-                                    worst_first)
+                                    unread_policies, worst_first)
 from rumpolicy.model.symbols import has_symbols, render
-
 
 
 @rule(id="RUM-PERM-005", name="guest-role-grants-extra-actions", severity=Severity.ERROR, subject=GuestRole,
@@ -59,7 +58,10 @@ def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
     if guest.role is None:
         yield NOT_APPLICABLE
         return
-    basic = basic_flow_possible(guest) is not False
+    reach = basic_flow_possible(guest)
+    basic = reach is not False
+    # Say how sure we are that the basic flow reaches the role: a monitor names it, or nothing rules it out.
+    basic_note = " through the basic flow" if reach else " if the basic flow reaches this role (nothing in the input disables it)"
     for grant in identity_grants(guest.role):
         statement = grant.statement
         if not statement.is_allow:
@@ -74,7 +76,7 @@ def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
         else:
             continue
         for location, shown, actions in entries:
-            finding = _assess(actions, basic)
+            finding = _assess(actions, basic, basic_note)
             if finding is None:
                 continue
             severity, offending, note = finding
@@ -83,6 +85,9 @@ def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
             else:
                 message = f"`{shown}` grants guests {sample(offending)} beyond `{PUT_RUM_EVENTS}`{note}"
             yield Violation(grant.at(location), message, severity=severity)
+    for ref in unread_policies(guest.role):
+        yield Undecided(ref.location, f"policy {render(ref.label)} of role {guest.role.subject} is not in the input "
+                                      "or could not be resolved, so which actions it grants was not checked")
 
 
 def _granted(pattern: str) -> frozenset[str]:
@@ -96,14 +101,14 @@ def _granted(pattern: str) -> frozenset[str]:
     return frozenset({pattern})
 
 
-def _assess(actions: frozenset[str], basic: bool) -> tuple[Severity, list[str], str] | None:
+def _assess(actions: frozenset[str], basic: bool, basic_note: str) -> tuple[Severity, list[str], str] | None:
     rum = sorted(a for a in actions if a.lower().startswith("rum:")
                  and a.lower() not in (PUT_RUM_EVENTS.lower(), LOG_EVENTS.lower()))
     other = sorted(a for a in actions if not a.lower().startswith("rum:"))
     if basic:
         writes = [a for a in rum + other if a in rum or not is_read_only(a)]
         if writes:
-            return Severity.ERROR, _writes_first(writes, rum + other), " through the basic flow"
+            return Severity.ERROR, _writes_first(writes, rum + other), basic_note
         if other:
             return Severity.WARNING, other, ""
         return None

@@ -10,8 +10,8 @@ from rumpolicy.iam import match_resource
 from rumpolicy.model import GuestRole
 from rumpolicy.model.arns import is_literal
 from rumpolicy.model.coverage import allowed, monitor_coverage
-from rumpolicy.model.grants import (PUT_RUM_EVENTS, UUID, allowing, appmonitor_name, put_statement_snippet)
-from rumpolicy.model.symbols import ATTR, Symbol, parts, render
+from rumpolicy.model.grants import PUT_RUM_EVENTS, UUID, allowing, appmonitor_name, is_monitor_id, put_statement_snippet
+from rumpolicy.model.symbols import render
 
 
 @rule(id="RUM-PERM-002", name="put-rum-events-arn-not-monitor-name", severity=Severity.ERROR, subject=GuestRole,
@@ -58,7 +58,7 @@ def put_rum_events_arn_not_monitor_name(guest: GuestRole) -> Iterator:
                 if segment is None or (node.location, monitor.subject) in seen:
                     continue
                 message = None
-                if _is_id(segment) and not UUID.match(name):
+                if is_monitor_id(segment) and not UUID.match(name):
                     message = (f"`{render(node.value)}` names app monitor {monitor.subject} by its ID; IAM "
                                f"authorizes `{PUT_RUM_EVENTS}` on the ARN with its name `{name}`")
                 elif allowed(result) is False and is_literal(segment) and match_resource(segment, name) is False \
@@ -69,10 +69,3 @@ def put_rum_events_arn_not_monitor_name(guest: GuestRole) -> Iterator:
                     seen.add((node.location, monitor.subject))
                     yield Violation(grant.at(node.location), message, remediation=put_statement_snippet([monitor]))
 
-
-def _is_id(segment: str) -> bool:
-    if UUID.match(segment):
-        return True
-    pieces = parts(segment)
-    return (len(pieces) == 1 and isinstance(pieces[0], Symbol) and pieces[0].kind == ATTR
-            and pieces[0].detail.endswith(".Id"))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from rumpolicy.engine import NOT_APPLICABLE, Violation, rule
+from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
-from rumpolicy.model.grants import PUT_RUM_EVENTS, allowing, has_glob, monitor_names, put_statement_snippet
+from rumpolicy.model.grants import (PUT_RUM_EVENTS, allowing, has_glob, monitor_names, put_statement_snippet,
+                                    unread_policies)
 from rumpolicy.model.symbols import render
 
 
@@ -64,3 +65,6 @@ def put_rum_events_wildcard_resource(guest: GuestRole) -> Iterator:
             yield Violation(where, f"`Resource: {render(node.value)}`{origin} lets guest credentials call "
                                    f"`{PUT_RUM_EVENTS}` on every app monitor it matches, not only {served}",
                             remediation=fix)
+    for ref in unread_policies(guest.role):
+        yield Undecided(ref.location, f"policy {render(ref.label)} of role {guest.role.subject} is not in the input "
+                                      "or could not be resolved, so which resources it grants was not checked")

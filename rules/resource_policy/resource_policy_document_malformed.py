@@ -43,8 +43,15 @@ def resource_policy_document_malformed(policy: ResourcePolicy) -> Iterator:
     ```
     """
     raw = policy.raw
+    doc = policy.document
     if raw is None:
-        yield Violation(policy, f"resource policy {policy.subject} has no `PolicyDocument`")
+        # A policy read from its own file (a bare JSON document, `get-resource-policy` output) has no
+        # property to be malformed; only its shape can be wrong.
+        if doc is None:
+            yield Violation(policy, f"resource policy {policy.subject} has no `PolicyDocument`")
+        elif doc.problems:
+            yield Violation(doc.problems[0].location, f"the resource policy is not a valid policy: "
+                                                      f"{doc.problems[0].message}{_more(doc.problems)}")
         return
     if isinstance(raw.value, Unknown):
         yield Undecided(raw, f"the `PolicyDocument` of {policy.subject} could not be resolved ({raw.value.reason}), "
@@ -57,9 +64,10 @@ def resource_policy_document_malformed(policy: ResourcePolicy) -> Iterator:
     if not isinstance(raw.value, str):
         yield Violation(raw, f"`PolicyDocument` is `{raw.value!r}`, not the JSON string RUM expects")
         return
-    doc = policy.document
     if doc is not None and doc.problems:
-        problem = doc.problems[0]
-        more = f" (and {len(doc.problems) - 1} more problem{'s' if len(doc.problems) > 2 else ''})" \
-            if len(doc.problems) > 1 else ""
-        yield Violation(raw, f"`PolicyDocument` is not a valid policy: {problem.message}{more}")
+        yield Violation(raw, f"`PolicyDocument` is not a valid policy: {doc.problems[0].message}{_more(doc.problems)}")
+
+
+def _more(problems) -> str:
+    extra = len(problems) - 1
+    return f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra > 0 else ""

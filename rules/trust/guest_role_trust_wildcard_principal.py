@@ -61,4 +61,4 @@ def guest_role_trust_wildcard_principal(guest: GuestRole) -> Iterator:
             shown = '"*"' if principal.wildcard else ", ".join(
                 f'{{"{kind}": "{render(node.value)}"}}' for kind, node in principal.entries if node.value == "*")
             yield Violation(statement.node("Principal"),
-                            f"principal {shown} lets anyone assume guest role {guest.role.subject}")
+                            f"principal `{shown}` lets anyone assume guest role {guest.role.subject}")

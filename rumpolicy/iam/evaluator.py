@@ -199,12 +199,8 @@ class _Layers:
 
 
 def _sequence(policies: Any) -> Sequence[Any]:
-    """One document given where a list is expected is a list of one."""
-    if isinstance(policies, (str, dict, PolicyDocument)):
-        return (policies,)
-    if isinstance(policies, (list, tuple)):
-        return policies
-    return (policies,)
+    """One document (or anything else) given where a list is expected is a list of one."""
+    return policies if isinstance(policies, (list, tuple)) else (policies,)
 
 
 def _document(policy: Any) -> PolicyDocument:

@@ -126,7 +126,8 @@ class _TemplateLoader:
                              domain_list=self.node(props, "DomainList", base),
                              platform=self.node(props, "Platform", base),
                              has_configuration=isinstance(config, dict),
-                             external_credentials=_declares_external(resource))
+                             )
+        self._authorization_declaration(monitor, resource, location.pointer)
         if isinstance(config, dict):
             monitor.identity_pool_id = self.node(config, "IdentityPoolId", config_base)
             monitor.guest_role_arn = self.node(config, "GuestRoleArn", config_base)
@@ -143,6 +144,27 @@ class _TemplateLoader:
             rbp.monitor = monitor
             self.inventory.resource_policies.append(rbp)
         self.inventory.monitors.append(monitor)
+
+    def _authorization_declaration(self, monitor: AppMonitor, resource: dict, pointer: str) -> None:
+        """What the template cannot show about the web client, declared on the monitor resource.
+
+        ``Metadata: {rumpolicy: {authorization: external}}``: credentials are vended elsewhere
+        (options 3 and 5); ``authorization: unsigned``: the web client sends unsigned requests
+        (``signing: false``), so the resource policy must admit them.
+        """
+        meta = resource.get("Metadata")
+        settings = meta.get("rumpolicy") if isinstance(meta, dict) else None
+        if not isinstance(settings, dict) or "authorization" not in settings:
+            return
+        where = child(pointer, "Metadata", "rumpolicy", "authorization")
+        value = settings["authorization"]
+        if value == "external":
+            monitor.external_credentials = True
+        elif value == "unsigned":
+            monitor.unsigned_clients.append(self.where.at(where))
+        else:
+            self.problem(f"`authorization` in rumpolicy metadata must be `external` or `unsigned`, not {value!r}",
+                         where)
 
     def _rum_resourcepolicy(self, logical_id, resource, props, base, location, kind) -> None:
         # Standalone form (CDK ``CfnResourcePolicy``); the app monitor is named by ``Name``.
@@ -249,13 +271,6 @@ class _TemplateLoader:
 def _logical_id(pointer: str) -> str:
     parts = pointer.split("/")
     return parts[2].replace("~1", "/").replace("~0", "~") if len(parts) > 2 and parts[1] == "Resources" else pointer
-
-
-def _declares_external(resource: dict) -> bool:
-    """``Metadata: {rumpolicy: {authorization: external}}``: credentials come from elsewhere (options 3/5)."""
-    meta = resource.get("Metadata")
-    settings = meta.get("rumpolicy") if isinstance(meta, dict) else None
-    return isinstance(settings, dict) and settings.get("authorization") == "external"
 
 
 def load_template(parsed: ParsedSource, file: InputFile, env: StackEnv,

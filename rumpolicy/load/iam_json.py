@@ -477,9 +477,11 @@ class _DocumentLoader:
             self.inventory.resource_policies.append(ResourcePolicy(
                 path, location, IAM_POLICY, monitor_name=self.policy_monitor(document, path), document=document))
         elif statements and _is_trust_policy(statements):
+            self.file.problems.extend(document.problems)
             self.inventory.roles.append(Role(path, location, IAM_POLICY, env=self.unpinned_env(path),
                                              trust_policy=document, bare=True))
         elif not statements and (_grants_rum(document) or (self.options.app_monitors and self.file.explicit)):
+            self.file.problems.extend(document.problems)
             self.inventory.roles.append(Role(
                 path, location, IAM_POLICY, env=self.unpinned_env(path), bare=True,
                 policies=[PolicyRef(location, document, name=document.name, kind="inline")]))

@@ -75,6 +75,10 @@ def session_principal(role: Role, session: str) -> RequestPrincipal:
     parsed = parse_arn(role.arn)
     partition = parsed.partition if parsed else role.env.partition
     account = parsed.account if parsed and parsed.account else role.env.account
+    if role.bare and parsed is None:
+        # A bare permission policy given for a declared monitor is that monitor's account's role:
+        # leave the account open so the evaluator takes the same-account path.
+        account = None
     name = split_literal(parsed.resource, "/")[-1] if parsed else role.name
     arn = f"arn:{partition}:sts::{account}:assumed-role/{name}/{session}" if name and account else None
     return RequestPrincipal(arn=arn, account=account or None, role_arn=role.arn if isinstance(role.arn, str) else None)

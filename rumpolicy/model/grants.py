@@ -1,17 +1,21 @@
 """What the trust, permission and resource-policy rules ask of policies, asked once.
 
-* which statements of a role's identity policies grant an action (``allowing``), and where to point
-  at them (``Grant.at``: a policy that is not in the input, such as an AWS managed policy rumpolicy
-  ships the text of, is located at the place that attaches it);
+* which statements of a role's identity policies grant an action (``allowing``, ``grants_on``), and
+  where to point at them (``Grant.at``, ``relocate``: a policy that is not in the input, such as an
+  AWS managed policy rumpolicy ships the text of, is located at the place that attaches it); which
+  of them could not be read (``unread_policies``);
 * which trust statements admit Cognito web identities (``cognito_trust_statements``) and which pool
   ids a guest role's trust policy must admit (``required_pools``, ``same_pool``);
-* whether a principal is public (``is_public``);
+* whether a principal is public (``is_public``) or a wildcard (``is_wildcard_principal``);
 * which conditions a browser request can never satisfy (``browser_blockers``) and which are merely
-  spoofable (``SPOOFABLE_KEYS``);
-* the request a Cognito-signed browser makes (``signed_browser_principal``, ``SIGNED_BROWSER_CONTEXT``).
+  spoofable (``SPOOFABLE_KEYS``, ``only_spoofable``);
+* the request a Cognito-signed browser makes (``signed_browser_principal``, ``signed_browser_context``);
+* whether Cognito's enhanced-flow session policy leaves an action usable (``survives_session_policy``);
+* the corrected snippets the rules offer as remediation (``trust_statement_snippet``,
+  ``put_statement_snippet``) and the wording of lists in messages (``sample``, ``worst_first``).
 
 Every "does X allow Y" question goes to the IAM evaluator (``rumpolicy.iam``); this module only
-selects statements and describes them.
+selects statements, states what is known about a browser's request, and describes.
 """
 
 from __future__ import annotations
@@ -69,10 +73,6 @@ class Grant:
         return self.ref.label
 
 
-def policy_documents(role: Role) -> list[PolicyDocument]:
-    return [ref.document for ref in role.policies if ref.document is not None]
-
-
 def identity_grants(role: Role) -> Iterator[Grant]:
     """Every statement of every identity policy of the role whose document the input has."""
     for ref in role.policies:
@@ -80,23 +80,6 @@ def identity_grants(role: Role) -> Iterator[Grant]:
             continue
         for statement in ref.document.statements:
             yield Grant(ref, statement)
-
-
-def unreadable(role: Role) -> list[str]:
-    """Why some identity policies of the role could not be read (not in the input, unresolved, malformed)."""
-    reasons = []
-    for ref in role.policies:
-        doc = ref.document
-        if doc is None:
-            reasons.append(f"policy {render(ref.label)} is not in the input")
-        elif doc.unknown is not None:
-            reasons.append(f"policy {render(ref.label)} could not be read: {doc.unknown}")
-        else:
-            for statement in doc.statements:
-                if statement.unknown is not None:
-                    reasons.append(f"statement #{statement.index} of policy {render(ref.label)} could not be "
-                                   f"interpreted: {statement.unknown}")
-    return reasons
 
 
 def covers_action(statement: Statement, action: str) -> bool | None:
@@ -330,11 +313,11 @@ def appmonitor_name(resource: str) -> str | None:
     return arn.resource_id
 
 
-def is_monitor_id(value: str, monitor: AppMonitor) -> bool:
-    """A UUID, or ``!GetAtt <Monitor>.Id``: the monitor's ID where IAM wants its name."""
-    if UUID.match(value):
+def is_monitor_id(segment: str) -> bool:
+    """A UUID, or ``!GetAtt <Monitor>.Id``: an app monitor's ID where IAM wants its name."""
+    if UUID.match(segment):
         return True
-    token = _is_single_token(value)
+    token = _is_single_token(segment)
     return bool(token and token.kind == ATTR and token.detail.endswith(".Id"))
 
 
@@ -410,10 +393,10 @@ def put_statement_snippet(monitors: Iterable[AppMonitor]) -> str:
     """An identity-policy statement allowing ``rum:PutRumEvents`` on exactly these monitors."""
     resources = [yaml_value(m.arn) for m in monitors if m.arn]
     if len(resources) == 1:
-        resource = resources[0]
+        resource = " " + resources[0]
     else:
         resource = "\n" + "".join(f"    - {r}\n" for r in resources).rstrip("\n")
-    return f"- Effect: Allow\n  Action: {PUT_RUM_EVENTS}\n  Resource: {resource}\n"
+    return f"- Effect: Allow\n  Action: {PUT_RUM_EVENTS}\n  Resource:{resource}\n"
 
 
 @lru_cache(maxsize=1024)
@@ -439,7 +422,7 @@ def readable_resource_policy(policy: ResourcePolicy) -> tuple[PolicyDocument | N
     ``(None, None)``: absent or malformed, which RUM-RBP-009 reports; other rules have nothing to add.
     """
     doc = policy.document
-    if doc is None or policy.raw is None:
+    if doc is None:
         return None, None
     if doc.problems:
         return None, None
@@ -465,3 +448,8 @@ def sample(actions: list[str], shown: int = 3) -> str:
     text = ", ".join(f"`{a}`" for a in actions[:shown])
     more = len(actions) - shown
     return f"{text} and {more} more action{'s' if more != 1 else ''}" if more > 0 else text
+
+
+def unread_policies(role: Role) -> list[PolicyRef]:
+    """Identity policies of the role whose document is not in the input or could not be resolved."""
+    return [ref for ref in role.policies if ref.document is None or ref.document.unknown is not None]

@@ -292,6 +292,7 @@ def _statement(raw: Any, index: int, pointer: str, where: Locator, problems: lis
         unknown = "part of the statement could not be resolved"
     elif effect is not None and effect not in ("Allow", "Deny"):
         unknown = f"`Effect` is {effect!r}; IAM accepts only \"Allow\" or \"Deny\""
+        problems.append(Problem(unknown, fields.get("Effect", location)))
     return Statement(index, location, fields, sid=sid, effect=effect, unknown=unknown, **kwargs)
 
 

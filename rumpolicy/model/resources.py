@@ -57,6 +57,7 @@ class AppMonitor(Resource):
     guest_role_arn: Node | None = None
     platform: Node | None = None
     external_credentials: bool = False     # the user declared option 3/5 (credentials vended elsewhere)
+    unsigned_clients: list[Location] = field(default_factory=list)   # where unsigned web clients are declared
     declared_only: bool = False            # known only from --app-monitor: nothing to check about itself
     # Linked:
     resource_policies: list[ResourcePolicy] = field(default_factory=list)

@@ -1,0 +1,105 @@
+"""RUM-RBP-006."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
+from rumpolicy.findings import Severity
+from rumpolicy.iam import Decision, PolicySet, RequestPrincipal, evaluate
+from rumpolicy.model import AppMonitor
+from rumpolicy.model.grants import PUT_RUM_EVENTS, readable_resource_policy
+from rumpolicy.model.symbols import render
+
+# Request facts an unsigned browser request carries, which a public statement may narrow on
+# (RUM-RBP-005): a condition on them is the owner's deliberate narrowing, not a missing Allow.
+BROWSER_SUPPLIED_KEYS = frozenset({"aws:referer", "aws:useragent", "aws:sourceip", "rum:alias",
+                                   "aws:securetransport", "aws:currenttime", "aws:epochtime"})
+
+PUBLIC_STATEMENT = """\
+ResourcePolicy:
+  PolicyDocument: !Sub |
+    {{"Version": "2012-10-17",
+     "Statement": [{{"Effect": "Allow", "Principal": "*", "Action": "rum:PutRumEvents",
+                    "Resource": "{arn}",
+                    "Condition": {{"StringLike": {{"aws:referer": ["https://www.example.com/*"]}}}}}}]}}"""
+
+
+@rule(id="RUM-RBP-006", name="unsigned-clients-without-public-policy", severity=Severity.ERROR,
+      subject=AppMonitor,
+      references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html",
+                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md"))
+def unsigned_clients_without_public_policy(monitor: AppMonitor) -> Iterator:
+    """Web clients send unsigned events, but no resource policy of the app monitor admits them.
+
+    ## What it checks
+    Where the web client is configured with `signing: false` against the RUM endpoint, which a
+    template declares on the app monitor with
+    `Metadata: {rumpolicy: {authorization: unsigned}}` (the web client's own configuration is read
+    where it is part of the input), the app monitor's resource-based policy must allow
+    `rum:PutRumEvents` to the anonymous principal `"*"`. The policy is evaluated for an unsigned
+    request: an explicit Deny, a missing policy, or a statement for other principals is an error.
+    A public statement narrowed by conditions on what the browser sends (`aws:referer`,
+    `aws:SourceIp`, `rum:alias`, `aws:UserAgent`) counts as admitting it: narrowing is RUM-RBP-005's
+    subject. `Principal: {"AWS": "*"}` is reported as undecided: whether it admits unsigned requests
+    is not documented for RUM (open question Q16).
+
+    ## Why it matters
+    An unsigned `PutRumEvents` without a public resource policy is answered with 403
+    `MissingAuthenticationTokenException`, and the web client then disables dispatch for the page:
+    no telemetry arrives at all.
+
+    ## Fix
+    Add a resource policy that admits unsigned requests, narrowed to your site, or sign the
+    requests (remove `signing: false` and authorize the client through Cognito):
+
+    ```yaml
+    ResourcePolicy:
+      PolicyDocument: !Sub |
+        {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "rum:PutRumEvents",
+                        "Resource": "arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/web",
+                        "Condition": {"StringLike": {"aws:referer": ["https://www.example.com/*"]}}}]}
+    ```
+    """
+    if not monitor.unsigned_clients:
+        yield NOT_APPLICABLE
+        return
+    declared = monitor.unsigned_clients[0]
+    arn = monitor.arn
+    if arn is None:
+        yield Undecided(declared, "the app monitor's name is not known, so its ARN could not be evaluated")
+        return
+    documents = []
+    for policy in monitor.resource_policies:
+        document, unreadable = readable_resource_policy(policy)
+        if document is None and unreadable is None:
+            yield NOT_APPLICABLE        # absent or malformed: RUM-RBP-009 reports it
+            return
+        if document is None:
+            yield Undecided(policy.location, f"resource policy {policy.subject} could not be read ({unreadable}), "
+                                             "so whether it admits unsigned requests was not checked")
+            return
+        documents.append(document)
+    fix = PUBLIC_STATEMENT.format(arn=render(arn))
+    if not documents:
+        yield Violation(declared, f"web clients of app monitor {monitor.subject} send unsigned events, but the "
+                                  "monitor has no resource policy, so every request gets 403", remediation=fix)
+        return
+    result = evaluate(PolicySet(resource=documents), PUT_RUM_EVENTS, arn, principal=RequestPrincipal(anonymous=True))
+    related = tuple(d.location for d in documents)
+    if result.decision is Decision.ALLOW:
+        return
+    if result.decision is Decision.DENY:
+        denied = [r for r in result.deciding if r.statement.is_deny]
+        where = denied[0].statement if denied else documents[0]
+        why = "a Deny statement blocks them" if denied else "no statement allows `rum:PutRumEvents` to `\"*\"`"
+        yield Violation(where, f"web clients of app monitor {monitor.subject} send unsigned events, but the "
+                               f"resource policy does not admit them: {why}", related=(declared, *related),
+                        remediation=fix)
+        return
+    unknown = {k.lower() for k in result.unknown_keys}
+    if unknown and unknown <= BROWSER_SUPPLIED_KEYS and not any("principal" in r.lower() for r in result.reasons):
+        return
+    reasons = "; ".join(result.reasons) or "the policy could not be evaluated"
+    yield Undecided(declared, f"whether the resource policy admits unsigned requests could not be decided: {reasons}")
