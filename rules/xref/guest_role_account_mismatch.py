@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
+from rumpolicy.engine import NOT_APPLICABLE, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
-from rumpolicy.model.arns import describe_place, is_literal, maybe_arn, parse_arn, same, undecided_place
-from rumpolicy.model.coverage import enhanced_role_arns
-from rumpolicy.model.symbols import is_unknown, render
+from rumpolicy.rules.xref._placement import misplaced_links
 
 
 @rule(id="RUM-XREF-002", name="guest-role-account-mismatch", severity=Severity.ERROR, subject=AppMonitor,
@@ -43,38 +41,7 @@ def guest_role_account_mismatch(monitor: AppMonitor) -> Iterator:
       unauthenticated: !GetAtt GuestRole.Arn   # a role of the same stack
     ```
     """
-    pool = monitor.identity_pool
-    if pool is None:
+    if monitor.identity_pool is None or not monitor.env.account:
         yield NOT_APPLICABLE
         return
-    mine = monitor.env.account
-    if not mine:
-        yield NOT_APPLICABLE
-        return
-    for attachment, node in enhanced_role_arns(monitor):
-        value = node.value
-        if is_unknown(value):
-            continue        # the loader reports the unresolved value
-        arn = parse_arn(value)
-        if arn is None:
-            if not maybe_arn(value):
-                continue    # not an ARN at all: RUM-TRUST/PERM rules cannot use it either; not an account question
-            yield Undecided(node, f"the role `{render(value)}` attached to identity pool {pool.subject} is only known "
-                                  "at deployment, so its account was not compared with the app monitor's")
-            continue
-        equal = same(arn.account, mine)
-        if equal is False:
-            yield Violation(node, f"role `{render(value)}` attached as `unauthenticated` to identity pool {pool.subject} "
-                                  f"is in {describe_place(arn.account, 'account')}, but app monitor {monitor.subject} "
-                                  f"is in {describe_place(mine, 'account')}")
-        elif equal is None:
-            yield Undecided(node, undecided_place("account", "guest role", arn.account, mine))
-    if pool.env.account and (is_literal(pool.env.account) or is_literal(mine) or pool.env.account == mine):
-        # Two unknowns (API output without --account) say nothing; the loader reports the missing environment.
-        equal = same(pool.env.account, mine)
-        where = monitor.identity_pool_id or monitor
-        if equal is False:
-            yield Violation(where, f"identity pool {pool.subject} is in {describe_place(pool.env.account, 'account')}, "
-                                   f"but app monitor {monitor.subject} is in {describe_place(mine, 'account')}")
-        elif equal is None:
-            yield Undecided(where, undecided_place("account", "identity pool", pool.env.account, mine))
+    yield from misplaced_links(monitor, "account")

@@ -9,9 +9,20 @@ from rumpolicy.findings import Finding, Severity
 
 
 @dataclass(frozen=True)
+class CoverageEntry:
+    """What part of a live audit was checked (``aws://ACCOUNT/REGION``), and why not where it was not."""
+
+    scope: str                      # "aws://123456789012/us-east-1" or "aws://123456789012"
+    status: str                     # "checked" | "partial" | "not_checked"
+    monitors: int = 0               # app monitors found there
+    reason: str | None = None       # why it is partial or not checked (AccessDenied on ..., throttled ...)
+
+
+@dataclass(frozen=True)
 class Report:
     result: RunResult
     files_checked: int
+    coverage: tuple[CoverageEntry, ...] | None = None    # audits only: every format shows it
 
     @property
     def findings(self) -> list[Finding]:

@@ -1,0 +1,49 @@
+"""Shared by RUM-XREF-002 (account) and RUM-XREF-003 (partition): where the enhanced-flow chain lives.
+
+Both rules ask the same question of one field of the environment: are the roles attached to the
+monitor's identity pool as `unauthenticated`, and the pool itself, where the app monitor is?
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from rumpolicy.engine import Undecided, Violation
+from rumpolicy.model import AppMonitor
+from rumpolicy.model.arns import describe_place, is_literal, maybe_arn, parse_arn, same, undecided_place
+from rumpolicy.model.coverage import enhanced_role_arns
+from rumpolicy.model.symbols import is_unknown, render
+
+
+def misplaced_links(monitor: AppMonitor, field: str) -> Iterator[Violation | Undecided]:
+    """Findings for ``field`` ("account" or "partition") of the attached roles and the pool."""
+    pool = monitor.identity_pool
+    mine = getattr(monitor.env, field)
+    for _attachment, node in enhanced_role_arns(monitor):
+        value = node.value
+        if is_unknown(value):
+            continue        # the loader reports the unresolved value
+        arn = parse_arn(value)
+        if arn is None:
+            if maybe_arn(value):
+                yield Undecided(node, f"the role `{render(value)}` attached to identity pool {pool.subject} is only "
+                                      f"known at deployment, so its {field} was not compared with the app monitor's")
+            continue        # not an ARN at all: other rules report it; nothing to say about its place
+        theirs = getattr(arn, field)
+        equal = same(theirs, mine)
+        if equal is False:
+            yield Violation(node, f"role `{render(value)}` attached as `unauthenticated` to identity pool {pool.subject} "
+                                  f"is in {describe_place(theirs, field)}, but app monitor {monitor.subject} "
+                                  f"is in {describe_place(mine, field)}")
+        elif equal is None:
+            yield Undecided(node, undecided_place(field, "guest role", theirs, mine))
+    theirs = getattr(pool.env, field)
+    if theirs and (is_literal(theirs) or is_literal(mine) or theirs == mine):
+        # Two unknowns (API output without --account) say nothing; the loader reports the missing environment.
+        equal = same(theirs, mine)
+        where = monitor.identity_pool_id or monitor
+        if equal is False:
+            yield Violation(where, f"identity pool {pool.subject} is in {describe_place(theirs, field)}, "
+                                   f"but app monitor {monitor.subject} is in {describe_place(mine, field)}")
+        elif equal is None:
+            yield Undecided(where, undecided_place(field, "identity pool", theirs, mine))
