@@ -311,6 +311,11 @@ DEFECTS_BASIC = ["classic_off_guest_role"]
 DEFECTS_RBP = ["rbp_rum_star", "rbp_wrong_monitor"]
 
 
+def camel_to_kebab(name: str) -> str:
+    """``UploadKey2`` -> ``upload-key-2``: unique whenever the logical ids are."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z0-9])", "-", name).lower()
+
+
 def camel(text: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_ .]", text) if part)
 
@@ -800,7 +805,7 @@ class Stack:
         value = rng.choice([sub("${AWS::StackName}-" + name.lower()), json.dumps({"enabled": True, "limit": 50}),
                             f"https://{self.domain}/api"])
         self.add(name, {"Type": "AWS::SSM::Parameter", "Properties": {
-            "Name": sub(f"/{self.slug}/${{Env}}/{name[:-15].lower()}"), "Type": "String", "Value": value,
+            "Name": sub(f"/{self.slug}/${{Env}}/{camel_to_kebab(name)}"), "Type": "String", "Value": value,
             "Description": f"Runtime configuration for {self.product}"}})
 
     def key(self) -> None:
@@ -814,7 +819,7 @@ class Stack:
                 "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
                 "Action": "kms:*", "Resource": "*"}]}}}, "Encryption")
         self.add(self.lid(f"{name}Alias"), {"Type": "AWS::KMS::Alias", "Properties": {
-            "AliasName": f"alias/{self.slug}-{name[:-3].lower()}", "TargetKeyId": ref(name)}})
+            "AliasName": f"alias/{self.slug}-{camel_to_kebab(name)}", "TargetKeyId": ref(name)}})
         self.keys.append(name)
 
     def logs(self) -> None:
@@ -822,7 +827,7 @@ class Stack:
         name = self.lid(f"{rng.choice(WORKERS)}LogGroup")
         self.add(name, {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
                         "Properties": {
-            "LogGroupName": sub(f"/{self.slug}/${{Env}}/{name[:-8].lower()}"),
+            "LogGroupName": sub(f"/{self.slug}/${{Env}}/{camel_to_kebab(name)}"),
             "RetentionInDays": find_in_map("EnvSettings", ref("Env"), "LogRetention")}})
 
     def alarm(self, topic: str) -> None:

@@ -1,4 +1,4 @@
-"""The pipeline in one call: load -> model -> engine -> findings."""
+"""The pipeline in one call: load -> model -> engine -> suppressions -> findings."""
 
 from __future__ import annotations
 
@@ -9,5 +9,7 @@ from rumpolicy.load import LoadOptions, load_paths
 
 
 def check(paths: Iterable[str], options: LoadOptions | None = None) -> RunResult:
+    from rumpolicy import suppress
+
     inventory = load_paths(paths, options or LoadOptions())
-    return run(inventory)
+    return suppress.apply(run(inventory), inventory.files)

@@ -1,7 +1,11 @@
-"""The ``rumpolicy`` command: ``check``, ``rules`` and ``rule``.
+"""The ``rumpolicy`` command: ``check``, ``audit`` (live accounts, ``rumpolicy.audit``), ``rules`` and ``rule``.
 
-Exit status of ``check``: 0 when no finding is at or above ``--fail-on``, 1 otherwise, 2 for usage
-errors (unknown option, missing path, malformed argument).
+Exit status of ``check``: 0 when no finding that counts (not suppressed, not in the baseline) is at
+or above ``--fail-on``, 1 otherwise, 2 for usage errors (unknown option, missing path, malformed
+argument, invalid configuration, unreadable baseline, unwritable output).
+
+Reports: ``--format F`` may be repeated, and ``-o FILE`` names the file for the ``--format`` just
+before it (see ``outputs_from``); ``emit_reports`` renders and writes them for every subcommand.
 """
 
 from __future__ import annotations
@@ -10,12 +14,18 @@ import argparse
 import os
 import re
 import sys
-from typing import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
 
 from rumpolicy import __version__
 from rumpolicy.findings import Severity
 
+if TYPE_CHECKING:
+    from rumpolicy.report import Report
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 ACCOUNT = re.compile(r"^\d{12}$")
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
@@ -44,6 +54,132 @@ def _parameter(text: str) -> tuple[str, str]:
     return key, value
 
 
+def _rule_ids(text: str) -> list[str]:
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    if not ids:
+        raise argparse.ArgumentTypeError(f"expected rule ids separated by commas, got {text!r}")
+    return ids
+
+
+# --- reports: --format / -o ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Output:
+    format: str
+    path: str | None = None         # None: standard output
+
+
+class _OutputOption(argparse.Action):
+    """Keeps ``--format`` and ``-o`` in the order given: ``-o`` pairs with the ``--format`` before it."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        given = list(getattr(namespace, "output_options", None) or [])
+        given.append((self.dest, value))
+        namespace.output_options = given
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.set_defaults(output_options=[])
+    parser.add_argument("--format", choices=FORMATS, action=_OutputOption, dest="format",
+                        help="text (default), json, sarif, junit, github (workflow annotations), gitlab "
+                             "(code quality) or markdown (per-monitor chains, for a ticket); repeatable")
+    parser.add_argument("-o", "--output", action=_OutputOption, dest="output", metavar="FILE",
+                        help="write the report of the --format just before this option to FILE ('-': standard "
+                             "output); without --format, writes the text report")
+    parser.add_argument("--show-suppressed", action="store_true",
+                        help="list suppressed findings in the text report (JSON and SARIF always list them)")
+
+
+def outputs_from(args: argparse.Namespace) -> list[Output]:
+    """Pair formats and files.
+
+    Read in order, each ``--format F`` adds a report in F, to standard output until an ``-o FILE``
+    right after it names a file. Without any ``--format``, a single ``-o FILE`` gets the text
+    report. An ``-o`` that follows no ``--format`` while formats are given, a second ``-o`` for one
+    ``--format``, one file named twice, or more than one report left on standard output is a usage
+    error (ValueError).
+    """
+    given: list[tuple[str, str]] = args.output_options
+    outputs: list[Output] = []
+    formats_given = any(kind == "format" for kind, _ in given)
+    paired = False                  # the last output has had its -o
+    for kind, value in given:
+        if kind == "format":
+            outputs.append(Output(value))
+            paired = False
+            continue
+        path = None if value == "-" else value
+        if not outputs and not formats_given:
+            outputs.append(Output("text", path))
+        elif not outputs:
+            raise ValueError(f"-o {value}: give -o after the --format it is for")
+        elif paired:
+            raise ValueError(f"-o {value}: --format {outputs[-1].format} already has an output")
+        else:
+            outputs[-1] = Output(outputs[-1].format, path)
+        paired = True
+    outputs = outputs or [Output("text")]
+    if sum(1 for o in outputs if o.path is None) > 1:
+        raise ValueError("more than one report would go to standard output: give -o FILE after all --format "
+                         "options but one")
+    files = [os.path.abspath(o.path) for o in outputs if o.path is not None]
+    if len(files) != len(set(files)):
+        raise ValueError("-o: the same file is named for two reports")
+    return outputs
+
+
+def render_report(report: "Report", output: Output, *, fail_on: Severity, root: Path, color: bool = False,
+                  show_suppressed: bool = False, rules=None) -> str:
+    if output.format == "json":
+        from rumpolicy.report.json import render
+        return render(report, root)
+    if output.format == "sarif":
+        from rumpolicy.report.sarif import render
+        return render(report, root=root, rules=rules)
+    if output.format == "junit":
+        from rumpolicy.report.junit import render
+        return render(report, root=root, fail_on=fail_on)
+    if output.format == "github":
+        from rumpolicy.report.github import render
+        return render(report, root=root)
+    if output.format == "gitlab":
+        from rumpolicy.report.gitlab import render
+        return render(report, root=root)
+    if output.format == "markdown":
+        from rumpolicy.report.markdown import render
+        return render(report, root=root)
+    from rumpolicy.report.text import render
+    return render(report, color=color, show_suppressed=show_suppressed)
+
+
+def emit_reports(report: "Report", outputs: Sequence[Output], *, fail_on: Severity, root: Path | None = None,
+                 no_color: bool = False, show_suppressed: bool = False, rules=None) -> int:
+    """Write every report and return the exit status: 1 when an active finding is at or above ``fail_on``.
+
+    ``root``: the project root that reports name files against (default: ``rumpolicy.paths.project_root()``);
+    ``rules``: the rules that ran (SARIF describes them; default: all). A file that cannot be written
+    is a usage error (2), after the other reports have been written.
+    """
+    from rumpolicy.paths import project_root
+
+    root = root or project_root()
+    status = EXIT_FINDINGS if report.failing(fail_on) else EXIT_CLEAN
+    for output in outputs:
+        to_terminal = output.path is None
+        text = render_report(report, output, fail_on=fail_on, root=root, rules=rules,
+                             color=to_terminal and _use_color(sys.stdout, no_color), show_suppressed=show_suppressed)
+        if to_terminal:
+            sys.stdout.write(text)
+            continue
+        try:
+            with open(output.path, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        except OSError as exc:
+            print(f"rumpolicy: error: cannot write {output.path}: {exc.strerror or exc}", file=sys.stderr)
+            status = EXIT_USAGE
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rumpolicy", description="Lint the authorization chain of Amazon CloudWatch RUM app monitors.")
@@ -54,21 +190,41 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Check CloudFormation/SAM templates, CDK cloud assemblies, IAM "
                                             "policies and AWS CLI output. Never touches the network.")
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (folders are walked)")
-    check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--fail-on", choices=[s.value for s in Severity], default="error",
-                       help="lowest severity that makes the exit status 1 (default: error)")
-    check.add_argument("--app-monitor", action="append", default=[], metavar="ARN",
+    add_output_options(check)
+    check.add_argument("--fail-on", choices=[s.value for s in Severity], default=None,
+                       help="lowest severity that makes the exit status 1 (default: error, or `fail-on` "
+                            "in the configuration)")
+    check.add_argument("--app-monitor", action="append", default=None, metavar="ARN",
                        help="an app monitor that bare permission policies must serve (repeatable)")
     check.add_argument("--region", type=_pattern(REGION, "a region"),
                        help="the region templates deploy to (default: left symbolic)")
     check.add_argument("--account", type=_pattern(ACCOUNT, "a 12-digit account id"),
                        help="the account templates deploy to (default: left symbolic)")
-    check.add_argument("--partition", choices=PARTITIONS, default="aws")
+    check.add_argument("--partition", choices=PARTITIONS, default=None, help="default: aws")
     check.add_argument("--parameter", action="append", type=_parameter, default=[], metavar="KEY=VALUE",
                        help="a CloudFormation parameter value (repeatable; default: the parameter's Default)")
+    check.add_argument("--var-file", action="append", default=[], metavar="FILE",
+                       help="a Terraform variable definitions file (.tfvars or .tfvars.json) for the root "
+                            "modules, as `terraform plan -var-file` reads it (repeatable; later files win)")
     check.add_argument("--max-file-size", type=_size, default=5 * 1024 * 1024, metavar="SIZE",
                        help="larger files are reported, not read (default: 5M)")
     check.add_argument("--no-color", action="store_true", help="never colour the text output")
+    check.add_argument("--config", metavar="FILE",
+                       help="the configuration file (default: the nearest .rumpolicy.yaml or pyproject.toml "
+                            "with [tool.rumpolicy], walking up from the current directory)")
+    check.add_argument("--no-config", action="store_true", help="ignore configuration files")
+    check.add_argument("--select", type=_rule_ids, action="extend", default=None, metavar="IDS",
+                       help="run only these rules (comma-separated, repeatable; replaces `select`)")
+    check.add_argument("--ignore", type=_rule_ids, action="extend", default=None, metavar="IDS",
+                       help="do not run these rules (comma-separated, repeatable; replaces `ignore`)")
+    check.add_argument("--skip-unrecognized", action="store_true",
+                       help="treat named files like files found by walking: skip the ones rumpolicy does not "
+                            "recognize quietly (for pre-commit and tools that pass every changed file)")
+    check.add_argument("--baseline", metavar="FILE", help="report only findings that FILE does not record")
+    check.add_argument("--write-baseline", metavar="FILE",
+                       help="record the current findings in FILE (then report only what it cannot record)")
+
+    add_audit_parser(commands)
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -84,18 +240,32 @@ def _use_color(stream, disabled: bool) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from rumpolicy import baseline, suppress
+    from rumpolicy.config import ConfigError, override_severity, resolve, selected_rules, with_options
     from rumpolicy.engine import run
-    from rumpolicy.load import LoadOptions, load_paths
+    from rumpolicy.load import LoadOptions, discover
+    from rumpolicy.load.files import load_candidates
     from rumpolicy.load.iam_json import declared_monitor
+    from rumpolicy.paths import project_root
     from rumpolicy.report import Report
 
-    missing = [p for p in args.paths if not os.path.exists(p)]
+    try:
+        config = with_options(resolve(args.config, args.no_config), select=args.select, ignore=args.ignore)
+        outputs = outputs_from(args)
+    except (ConfigError, ValueError) as exc:
+        print(f"rumpolicy: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    var_files = list(args.var_file) or list(config.var_files or ())      # --var-file replaces `var-files`
+    missing = [p for p in args.paths if not os.path.exists(p)] + [p for p in var_files if not os.path.isfile(p)]
     if missing:
         for path in missing:
             print(f"rumpolicy: error: no such file or folder: {path}", file=sys.stderr)
         return EXIT_USAGE
+    app_monitors = args.app_monitor if args.app_monitor is not None else list(config.app_monitors or ())
     names: dict[str, str] = {}
-    for arn in args.app_monitor:
+    for arn in app_monitors:
         try:
             monitor = declared_monitor(arn)
         except ValueError as exc:
@@ -108,23 +278,139 @@ def _check(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         names[name] = arn
-    options = LoadOptions(app_monitors=tuple(args.app_monitor), region=args.region, account=args.account,
-                          partition=args.partition, max_file_size=args.max_file_size,
-                          parameters=dict(args.parameter))
-    inventory = load_paths(args.paths, options)
-    result = run(inventory)
-    report = Report(result, files_checked=sum(1 for f in inventory.files if f.kind))
-    if args.format == "json":
-        from rumpolicy.report.json import render
-        sys.stdout.write(render(report))
-    else:
-        from rumpolicy.report.text import render
-        sys.stdout.write(render(report, color=_use_color(sys.stdout, args.no_color)))
+    options = LoadOptions(app_monitors=tuple(app_monitors), region=args.region or config.region,
+                          account=args.account or config.account,
+                          partition=args.partition or config.partition or "aws",
+                          max_file_size=args.max_file_size, parameters=dict(args.parameter),
+                          var_files=tuple(var_files))
+    candidates = [c for c in discover(args.paths) if not config.is_excluded(c.path)]
+    if args.skip_unrecognized:
+        candidates = [replace(c, explicit=False) for c in candidates]
+    inventory = load_candidates(candidates, options)
+    rules = selected_rules(config)
+    result = run(inventory, rules)
+    result = suppress.apply(result, inventory.files, config.suppress, rules_run={r.id for r in rules})
+    result = replace(result, findings=override_severity(result.findings, config.severity))
+    root = project_root()
+    baselined = 0
+    try:
+        if args.write_baseline:
+            recorded = baseline.write(Path(args.write_baseline), result.findings, root)
+            print(f"rumpolicy: recorded {recorded} finding{'s' if recorded != 1 else ''} in {args.write_baseline}",
+                  file=sys.stderr)
+        baseline_file = args.write_baseline or args.baseline
+        if baseline_file:
+            kept, baselined = baseline.new_findings(result.findings, baseline.read(Path(baseline_file)), root)
+            result = replace(result, findings=kept)
+    except baseline.BaselineError as exc:
+        print(f"rumpolicy: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = Report(result, files_checked=sum(1 for f in inventory.files if f.kind), baselined=baselined,
+                    chains=_chains(inventory, result, outputs))
     if os.environ.get("RUMPOLICY_DEBUG"):
         for failure in result.failures:
             sys.stderr.write(f"{failure.rule_id} on {failure.subject}:\n{failure.trace}\n")
-    threshold = Severity(args.fail_on).rank
-    return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in result.findings) else EXIT_CLEAN
+    fail_on = Severity(args.fail_on or config.fail_on or "error")
+    return emit_reports(report, outputs, fail_on=fail_on, root=root, no_color=args.no_color,
+                        show_suppressed=args.show_suppressed, rules=rules)
+
+
+def _chains(inventory, result, outputs: Sequence[Output]) -> tuple | None:
+    """The per-monitor chains the Markdown report shows (computed only when it is asked for)."""
+    if not any(o.format == "markdown" for o in outputs):
+        return None
+    from rumpolicy.report.markdown import chains
+    return chains(inventory, result)
+
+
+def add_audit_parser(commands) -> None:
+    audit = commands.add_parser(
+        "audit", help="check live AWS accounts (read-only)",
+        description="Check the RUM authorization chain of live AWS accounts with the rules of `check`. Only "
+                    "read-only operations are called (plus sts:AssumeRole with --org). Credentials come from "
+                    "the usual AWS chain: --profile, environment, SSO, instance role.")
+    audit.add_argument("--profile", help="the AWS profile to use (default: the usual credential chain)")
+    where = audit.add_mutually_exclusive_group()
+    where.add_argument("--region", action="append", type=_pattern(REGION, "a region"), default=[],
+                       help="a region to audit (repeatable; default: the profile's region)")
+    where.add_argument("--all-regions", action="store_true",
+                       help="every region where botocore knows CloudWatch RUM, in the caller's partition")
+    audit.add_argument("--org", action="store_true",
+                       help="audit every active member account of the caller's AWS Organization (needs --role-name)")
+    audit.add_argument("--role-name", metavar="NAME", help="with --org: the role to assume in each member account")
+    audit.add_argument("--accounts", type=_accounts, action="extend", default=[], metavar="IDS",
+                       help="with --org: only these member accounts (comma-separated)")
+    audit.add_argument("--exclude-accounts", type=_accounts, action="extend", default=[], metavar="IDS",
+                       help="with --org: skip these member accounts (comma-separated)")
+    audit.add_argument("--external-id", metavar="ID", help="with --org: the ExternalId the member roles require")
+    audit.add_argument("--jobs", type=_positive, default=8, metavar="N",
+                       help="accounts and regions read at the same time (default: 8)")
+    audit.add_argument("--retry-mode", choices=("standard", "adaptive"), default="standard",
+                       help="botocore's retry mode for throttling and transient errors (default: standard)")
+    audit.add_argument("--max-attempts", type=_positive, default=8, metavar="N",
+                       help="attempts per call, the first included (default: 8)")
+    add_output_options(audit)
+    audit.add_argument("--fail-on", choices=[s.value for s in Severity], default="error",
+                       help="lowest severity that makes the exit status 1 (default: error)")
+    audit.add_argument("--no-color", action="store_true", help="never colour the text output")
+
+
+def _accounts(text: str) -> list[str]:
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    bad = [i for i in ids if not ACCOUNT.match(i)]
+    if not ids or bad:
+        raise argparse.ArgumentTypeError(f"expected 12-digit account ids separated by commas, got {text!r}")
+    return ids
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    """``rumpolicy audit``: exit 0/1 as ``check``; 2 for usage errors and when nothing could be checked."""
+    from rumpolicy.audit import AuditError, AuditOptions, run_audit
+    from rumpolicy.audit.progress import Progress
+    from rumpolicy.audit.readonly import ReadOnlyViolation
+    from rumpolicy.engine import run
+    from rumpolicy.report import Report
+
+    try:
+        outputs = outputs_from(args)
+    except ValueError as exc:
+        print(f"rumpolicy: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.org and not args.role_name:
+        print("rumpolicy: error: --org needs --role-name (the role to assume in each member account)", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.org and (args.role_name or args.accounts or args.exclude_accounts or args.external_id):
+        print("rumpolicy: error: --role-name, --accounts, --exclude-accounts and --external-id go with --org",
+              file=sys.stderr)
+        return EXIT_USAGE
+    options = AuditOptions(profile=args.profile, regions=tuple(args.region), all_regions=args.all_regions,
+                           org=args.org, role_name=args.role_name, accounts=tuple(args.accounts),
+                           exclude_accounts=tuple(args.exclude_accounts), external_id=args.external_id,
+                           jobs=args.jobs, retry_mode=args.retry_mode, max_attempts=args.max_attempts)
+    try:
+        audited = run_audit(options, Progress(sys.stderr))
+    except AuditError as exc:
+        print(f"rumpolicy: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ReadOnlyViolation as exc:     # a defect in rumpolicy: nothing was changed, and nothing is reported
+        print(f"rumpolicy: internal error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    result = run(audited.inventory)
+    report = Report(result, files_checked=0, coverage=audited.coverage,
+                    chains=_chains(audited.inventory, result, outputs))
+    status = emit_reports(report, outputs, fail_on=Severity(args.fail_on), no_color=args.no_color,
+                          show_suppressed=args.show_suppressed)
+    if not audited.checked_anything:
+        print("rumpolicy: error: nothing could be checked: no region of any account could be read "
+              "(see the coverage in the report)", file=sys.stderr)
+        return EXIT_USAGE
+    return status
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -156,7 +442,7 @@ def _rule(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"check": _check, "rules": _rules, "rule": _rule}[args.command]
+    handler = {"check": _check, "audit": _audit, "rules": _rules, "rule": _rule}[args.command]
     try:
         return handler(args)
     except BrokenPipeError:

@@ -1,27 +1,44 @@
-"""Rule documentation, generated from the rules: ``python -m rumpolicy.docs [--check]``.
+"""Generated documentation: ``python -m rumpolicy.docs [--check]``.
 
 Writes ``docs/rules/index.md`` and ``docs/rules/<ID>.md`` (the docstring sections, with the rule's
-bad and good fixtures inlined). ``--check`` exits 1 when the files on disk are not what the rules
-would generate, so CI catches stale docs.
+bad and good fixtures inlined) from the rules, and ``docs/configuration.md`` from the configuration
+schema (``rumpolicy/schemas/config.schema.json``). ``--check`` exits 1 when the files on disk are
+not what would be generated, so CI catches stale docs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from rumpolicy.engine import DOC_SECTIONS, Rule, registry
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "rules"
+CONFIG_DOC = ROOT / "docs" / "configuration.md"
 FIXTURES = ROOT / "fixtures" / "rules"
 HELP_BASE = "docs/rules"
+# Where the project publishes this repository's docs/ folder (the namespace of the published schemas).
+DOCS_URL = "https://rumpolicy.dev/"
 
 
 def help_uri(found: Rule) -> str:
     """The rule's page, always ``docs/rules/<ID>.md``: no special cases."""
     return f"{HELP_BASE}/{found.id}.md"
+
+
+def help_url(found: Rule) -> str:
+    """``help_uri`` as an absolute URL, for formats that need one (SARIF ``helpUri``)."""
+    return DOCS_URL + help_uri(found)
+
+
+# Code-fence languages of fixture files, by suffix.
+FENCE_LANGUAGES = {".json": "json", ".json5": "json5", ".yaml": "yaml", ".yml": "yaml", ".tf": "hcl",
+                   ".html": "html", ".htm": "html", ".js": "javascript", ".mjs": "javascript",
+                   ".ts": "typescript", ".tsx": "tsx", ".jsx": "jsx"}
 
 
 def _fixture_blocks(found: Rule, fixtures: Path | None) -> list[str]:
@@ -34,7 +51,7 @@ def _fixture_blocks(found: Rule, fixtures: Path | None) -> list[str]:
         kind = "Bad" if path.name.startswith("bad") else "Good" if path.name.startswith("good") else None
         if kind is None:
             continue
-        language = "json" if path.suffix == ".json" else "yaml"
+        language = FENCE_LANGUAGES.get(path.suffix.lower(), "text")
         out += [f"### {kind}: `{path.name}`", "", f"```{language}", path.read_text("utf-8").rstrip(), "```", ""]
     return out
 
@@ -72,17 +89,107 @@ def index_page(rules: tuple[Rule, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _schema_type(spec: dict[str, Any]) -> str:
+    if "enum" in spec:
+        return "one of " + ", ".join(f"`{v}`" for v in spec["enum"])
+    if "$ref" in spec:
+        return "a rule id (`RUM-AREA-NNN`)"
+    kind = spec.get("type")
+    if kind == "array":
+        items = spec.get("items", {})
+        if "$ref" in items:
+            return "a list of rule ids"
+        if items.get("type") == "object":
+            return "a list of objects with these fields:"
+        pattern = f" matching `{items['pattern']}`" if "pattern" in items else ""
+        return f"a list of {items.get('type', 'value')}s{pattern}"
+    if kind == "object" and "additionalProperties" in spec and "propertyNames" in spec:
+        return f"a map from rule id to {_schema_type(spec['additionalProperties'])}"
+    if kind == "object":
+        return "an object"
+    if kind == "string" and "pattern" in spec:
+        return f"a string matching `{spec['pattern']}`"
+    return f"a {kind}" if kind else "a value"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_key(key: str) -> str:
+    return key if all(c.isalnum() or c in "-_" for c in key) else json.dumps(key)
+
+
+def config_example(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every setting with its first example (or default): the sample configuration the docs show."""
+    example: dict[str, Any] = {}
+    for name, spec in schema["properties"].items():
+        if "examples" in spec:
+            example[name] = spec["examples"][0]
+        elif "default" in spec:
+            example[name] = spec["default"]
+    return example
+
+
+def config_example_toml(example: dict[str, Any]) -> str:
+    lines = ["[tool.rumpolicy]"]
+    tables: list[str] = []
+    for name, value in example.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for entry in value:
+                tables += ["", f"[[tool.rumpolicy.{name}]]"] + [f"{_toml_key(k)} = {_toml_value(v)}"
+                                                                 for k, v in entry.items()]
+        elif isinstance(value, dict):
+            tables += ["", f"[tool.rumpolicy.{name}]"] + [f"{_toml_key(k)} = {_toml_value(v)}"
+                                                          for k, v in value.items()]
+        else:
+            lines.append(f"{_toml_key(name)} = {_toml_value(value)}")
+    return "\n".join(lines + tables) + "\n"
+
+
+def configuration_page(schema: dict[str, Any]) -> str:
+    import yaml
+
+    example = config_example(schema)
+    lines = ["# Configuration", "",
+             "Generated by `python -m rumpolicy.docs` from `rumpolicy/schemas/config.schema.json`; do not edit.", "",
+             schema["description"], "",
+             "## Example", "", "`.rumpolicy.yaml`:", "", "```yaml",
+             yaml.safe_dump(example, sort_keys=False, allow_unicode=True, width=100).rstrip(), "```", "",
+             "or in `pyproject.toml`:", "", "```toml", config_example_toml(example).rstrip(), "```", "",
+             "## Settings", ""]
+    for name, spec in schema["properties"].items():
+        lines += [f"### `{name}`", "", spec.get("description", ""), "", f"- Type: {_schema_type(spec)}"]
+        if "default" in spec:
+            lines.append(f"- Default: `{spec['default']}`")
+        items = spec.get("items", {})
+        if items.get("type") == "object":
+            for field_name, field_spec in items["properties"].items():
+                required = " (required)" if field_name in items.get("required", ()) else ""
+                text = field_spec.get("description", "")
+                lines.append(f"  - `{field_name}`{required}: {_schema_type(field_spec)}" + (f". {text}" if text else ""))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def generate() -> dict[Path, str]:
+    from rumpolicy.config import schema
+
     rules = registry()
     pages = {DOCS / "index.md": index_page(rules)}
     for found in rules:
         pages[DOCS / f"{found.id}.md"] = rule_page(found)
+    pages[CONFIG_DOC] = configuration_page(schema())
     return pages
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rumpolicy.docs", description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/rules is stale")
+    parser.add_argument("--check", action="store_true", help="exit 1 if docs/rules or docs/configuration.md is stale")
     args = parser.parse_args(argv)
     pages = generate()
     stale = [p for p, text in pages.items() if not p.is_file() or p.read_text("utf-8") != text]
@@ -96,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(pages[path], "utf-8")
     for path in extra:
         path.unlink()
-    print(f"docs/rules: {len(pages)} pages, {len(stale)} written, {len(extra)} removed")
+    print(f"docs: {len(pages)} pages, {len(stale)} written, {len(extra)} removed")
     return 0
 
 

@@ -23,6 +23,7 @@ from rumpolicy.findings import Finding, Location, Severity
 from rumpolicy.model import (AppMonitor, GuestRole, IdentityPool, Inventory, ManagedPolicy, Node,
                              ResourcePolicy, Role, RoleAttachment)
 from rumpolicy.model.inputs import InputFile, RuleFailure, UndecidedCheck
+from rumpolicy.model.resources import OrgPolicies, WebClientConfig
 
 RULE_ID = re.compile(r"^RUM-[A-Z]+(-[A-Z]+)?-\d{3}$")
 RULE_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -200,6 +201,8 @@ SUBJECTS: dict[type, Callable[[Inventory], Iterable[Any]]] = {
     ResourcePolicy: lambda inv: inv.resource_policies,
     InputFile: lambda inv: inv.files,
     Inventory: lambda inv: [inv],
+    OrgPolicies: lambda inv: inv.org_policies,
+    WebClientConfig: lambda inv: inv.web_clients,
 }
 # Rules over these run after the others: they report what the first pass could not decide or crashed on.
 LATE_SUBJECTS: dict[type, Callable[["RunState"], Iterable[Any]]] = {
@@ -219,6 +222,8 @@ class RunResult:
     findings: list[Finding]
     outcomes: dict[tuple[str, str], Outcome]
     failures: list[RuleFailure] = field(default_factory=list)
+    # The files each (rule, subject) check looked at: lets reports attribute passing checks to a file.
+    subject_sources: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
     def outcome_counts(self) -> dict[str, int]:
         counts = {o.value: 0 for o in Outcome}
@@ -265,12 +270,17 @@ def run(inventory: Inventory, rules: Iterable[Rule] | None = None) -> RunResult:
     state = RunState(undecided=list(inventory.undecided))
     findings: list[Finding] = []
     outcomes: dict[tuple[str, str], Outcome] = {}
+    sources: dict[tuple[str, str], frozenset[str]] = {}
     for found in rules:
         subjects = SUBJECTS.get(found.subject)
         if subjects is None:
             continue
         for subject in subjects(inventory):
-            outcomes[(found.id, subject_name(subject))] = _run_one(found, subject, state, findings)
+            key = (found.id, subject_name(subject))
+            outcomes[key] = _run_one(found, subject, state, findings)
+            where = getattr(subject, "location", None)
+            if isinstance(where, Location):
+                sources[key] = sources.get(key, frozenset()) | {where.source}
     for found in rules:
         subjects = LATE_SUBJECTS.get(found.subject)
         if subjects is None:
@@ -278,7 +288,24 @@ def run(inventory: Inventory, rules: Iterable[Rule] | None = None) -> RunResult:
         for subject in list(subjects(state)):
             _run_one(found, subject, state, findings)
     unique = {(f.rule_id, f.location, f.message, f.subject): f for f in findings}
-    return RunResult(sorted(unique.values(), key=Finding.sort_key), outcomes, state.failures)
+    return RunResult(sorted(unique.values(), key=Finding.sort_key), outcomes, state.failures, sources)
+
+
+def run_subjects(subjects: Iterable[Any], subject_type: type, rules: Iterable[Rule] | None = None) -> RunResult:
+    """Run the rules over ``subject_type`` on subjects that exist only after the run (suppressions)."""
+    state = RunState()
+    findings: list[Finding] = []
+    outcomes: dict[tuple[str, str], Outcome] = {}
+    rules = tuple(rules if rules is not None else registry())
+    for found in rules:
+        if found.subject is subject_type:
+            for subject in subjects:
+                outcomes[(found.id, subject_name(subject))] = _run_one(found, subject, state, findings)
+    for found in rules:
+        if found.subject is RuleFailure:
+            for failure in list(state.failures):
+                _run_one(found, failure, state, findings)
+    return RunResult(sorted(findings, key=Finding.sort_key), outcomes, state.failures)
 
 
 def nodes(*values: Node | None) -> Iterator[Node]:

@@ -45,6 +45,15 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppressed:
+    """Why a finding does not count: a reasoned suppression (``rumpolicy.suppress``) and where it is written."""
+
+    kind: str                # "comment" (YAML/HCL line comment), "metadata" (CloudFormation), "config"
+    reason: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str
     rule_name: str
@@ -54,6 +63,11 @@ class Finding:
     location: Location
     related: tuple[Location, ...] = ()
     remediation: str | None = None
+    suppression: Suppressed | None = None     # set after the engine; a suppressed finding never fails a run
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
 
     def sort_key(self) -> tuple:
         return (*self.location.sort_key(), self.rule_id, self.subject, self.message)

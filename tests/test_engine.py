@@ -49,7 +49,7 @@ def test_required_list_matches_the_requirements():
 
 def test_ids_names_and_files_are_consistent():
     for found in registry():
-        assert re.fullmatch(r"RUM-[A-Z]+-\d{3}", found.id)
+        assert re.fullmatch(r"RUM-[A-Z]+(-[A-Z]+)?-\d{3}", found.id)     # RUM-IAM-ORG-001 has two parts
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", found.name)
         module_file = Path(sys.modules[found.check.__module__].__file__)
         assert module_file.stem == found.name.replace("-", "_") == found.check.__name__, found.id

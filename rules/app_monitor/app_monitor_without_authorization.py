@@ -30,7 +30,8 @@ def app_monitor_without_authorization(monitor: AppMonitor) -> Iterator:
     The rule reports a monitor with none of them. A monitor with `GuestRoleArn` but no
     `IdentityPoolId` is left to RUM-MON-002, which reports it as an error, so that one missing pool
     id is not reported twice. A monitor read from `aws rum get-app-monitor` output, whose resource
-    policy is not in the input, is reported as not checked (RUM-SRC-001).
+    policy is not in the input, is reported as not checked (RUM-SRC-001); `rumpolicy audit` reads
+    every monitor's resource policy, so there the rule decides.
 
     ## Why it matters
     Without `IdentityPoolId` the web client cannot get Cognito credentials, and without a resource
@@ -70,7 +71,7 @@ def app_monitor_without_authorization(monitor: AppMonitor) -> Iterator:
                         "whether the resource-based policy allows `rum:PutRumEvents` on this app monitor could not "
                         "be decided, so its authorization path was not checked")
         return
-    if not monitor.resource_policies and not is_declaration(monitor):
+    if not monitor.resource_policies and not is_declaration(monitor) and not monitor.resource_policy_read:
         yield Undecided(monitor, f"app monitor {monitor.subject} has no `IdentityPoolId` and its resource-based "
                                  "policy is not part of the input, so its authorization path was not checked")
         return

@@ -21,15 +21,18 @@ def classic_flow_disabled_for_basic_flow(pool: IdentityPool) -> Iterator:
     ## What it checks
     When an app monitor names this pool in `IdentityPoolId` and also sets `GuestRoleArn`, console
     snippets carry `guestRoleArn` and the web client uses the basic flow
-    (`GetId` → `GetOpenIdToken` → `sts:AssumeRoleWithWebIdentity`). The pool must then set
-    `AllowClassicFlow: true`.
+    (`GetId` → `GetOpenIdToken` → `sts:AssumeRoleWithWebIdentity`). A web client configuration in
+    the input that sets both `identityPoolId` (this pool) and `guestRoleArn` uses it just the same.
+    The pool must then set `AllowClassicFlow: true`.
 
     * `AllowClassicFlow` explicitly `false` → error.
     * `AllowClassicFlow` not set → warning: whether an unset flag lets `GetOpenIdToken` through is
       disputed (requirements Q3: `aws/aws-cli#7652` reports it works, and the aws-rum-web example
       stack relies on it), so the rule neither calls a possibly working setup broken nor stays silent.
-    * A provider default (Terraform's `allow_classic_flow` defaults to `false` and is sent
-      explicitly) counts as explicitly `false`.
+    * Terraform: an `aws_cognito_identity_pool` without `allow_classic_flow` gets the provider's
+      default, `false`, which the provider sends explicitly; that counts as explicitly `false`, and
+      the finding says it comes from the default. A plan shows the default as a value; rumpolicy
+      tells it from a written `false` by the plan's configuration.
 
     ## Why it matters
     `GetOpenIdToken` fails with `InvalidParameterException: Basic (classic) flow is not enabled,
@@ -47,15 +50,28 @@ def classic_flow_disabled_for_basic_flow(pool: IdentityPool) -> Iterator:
         AllowClassicFlow: true
     ```
 
-    or, better, drop `GuestRoleArn` from the monitor so that the client uses the enhanced flow
-    (and keep `AllowClassicFlow: false`, see RUM-POOL-003).
+    In Terraform, set it on the pool (the provider's default is `false`):
+
+    ```hcl
+    resource "aws_cognito_identity_pool" "rum" {
+      identity_pool_name               = "rum"
+      allow_unauthenticated_identities = true
+      allow_classic_flow               = true
+    }
+    ```
+
+    or, better, drop `GuestRoleArn` (`guest_role_arn`) from the monitor so that the client uses the
+    enhanced flow (and keep `AllowClassicFlow: false`, see RUM-POOL-003).
     """
     basic = [m for m in pool.monitors if monitor_uses_basic_flow(m)]
-    if not basic:
+    clients = [c for c in pool.web_clients if c.uses_basic_flow]     # `identityPoolId` and `guestRoleArn`
+    if not basic and not clients:
         yield NOT_APPLICABLE
         return
-    names = ", ".join(m.subject for m in basic)
-    related = tuple(m.guest_role_arn.location for m in basic)
+    names = ", ".join([m.subject for m in basic] + [
+        f"{c.monitor.subject} (its {c.subject} sets `guestRoleArn`)" if c.monitor is not None
+        else f"of {c.subject}" for c in clients if c.monitor not in basic or c.monitor is None])
+    related = tuple(m.guest_role_arn.location for m in basic) + tuple(c.guest_role_arn.location for c in clients)
     node = pool.allow_classic_flow
     enabled = classic_flow(pool)
     if enabled is True:
@@ -65,8 +81,9 @@ def classic_flow_disabled_for_basic_flow(pool: IdentityPool) -> Iterator:
                               f"{names} uses the basic flow (`GuestRoleArn`)",
                         severity=Severity.WARNING, related=related)
     elif enabled is False and pool.classic_flow_defaulted:
-        yield Violation(pool, f"identity pool {pool.subject} leaves the classic flow at its default "
-                              f"`{shown(node.value)}`, but app monitor {names} uses the basic flow (`GuestRoleArn`)",
+        yield Violation(pool, f"identity pool {pool.subject} does not set `allow_classic_flow`, so the provider's "
+                              f"default `{shown(node.value)}` disables the classic flow, but app monitor {names} uses "
+                              "the basic flow (`guest_role_arn`)",
                         related=related)
     elif enabled is False:
         yield Violation(node, f"`AllowClassicFlow` is `{shown(node.value)}`, but app monitor {names} uses the "

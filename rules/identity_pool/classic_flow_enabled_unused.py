@@ -44,7 +44,7 @@ def classic_flow_enabled_unused(pool: IdentityPool) -> Iterator:
     if not pool.monitors:
         yield NOT_APPLICABLE
         return
-    if any(monitor_uses_basic_flow(m) for m in pool.monitors):
+    if any(monitor_uses_basic_flow(m) for m in pool.monitors) or any(c.uses_basic_flow for c in pool.web_clients):
         return
     node = pool.allow_classic_flow
     enabled = classic_flow(pool)

@@ -16,10 +16,12 @@ def input_not_recognized(file: InputFile) -> Iterator:
 
     ## What it checks
     Files named on the command line must be CloudFormation/SAM templates, CDK cloud assemblies,
-    IAM policy documents, or the JSON output of the AWS CLI calls rumpolicy reads (`iam get-role`,
-    `get-role-policy`, `get-policy-version`, `get-account-authorization-details`,
-    `cognito-identity describe-identity-pool` and `get-identity-pool-roles`, `rum get-app-monitor`
-    and `get-resource-policy`). Files found by walking a folder are skipped quietly instead.
+    Terraform configuration or plan/state JSON, IAM policy documents, the JSON output of the AWS
+    CLI calls rumpolicy reads (`iam get-role`, `get-role-policy`, `get-policy-version`,
+    `get-account-authorization-details`, `cognito-identity describe-identity-pool` and
+    `get-identity-pool-roles`, `rum get-app-monitor` and `get-resource-policy`), or pages, scripts
+    and JSON files holding a RUM web client configuration. Files found by walking a folder are
+    skipped quietly instead, and so are named files with `--skip-unrecognized` (the pre-commit hook).
 
     ## Why it matters
     Nothing you ask rumpolicy to check is skipped silently: a file you named that it did not
@@ -31,8 +33,9 @@ def input_not_recognized(file: InputFile) -> Iterator:
     """
     if file.explicit and file.error is None and file.kind in (None, NOT_RUM_RELATED):
         if file.kind is None:
-            yield Violation(file.location, f"{file.path} is not a template, an IAM policy or AWS CLI output "
-                                           "that rumpolicy reads; it was not checked")
+            yield Violation(file.location, f"{file.path} is not a template, Terraform, an IAM policy, AWS CLI "
+                                           "output or a RUM web client configuration that rumpolicy reads; "
+                                           "it was not checked")
         else:
             yield Violation(file.location, f"{file.path} is an IAM policy that grants no rum: action and "
                                            "names no Cognito principal: nothing to check for RUM")

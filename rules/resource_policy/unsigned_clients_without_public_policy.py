@@ -8,6 +8,7 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.iam import Decision, PolicySet, RequestPrincipal, evaluate
 from rumpolicy.model import AppMonitor
+from rumpolicy.model.coverage import is_declaration
 from rumpolicy.model.grants import PUT_RUM_EVENTS, readable_resource_policy
 from rumpolicy.model.symbols import render
 
@@ -34,15 +35,21 @@ def unsigned_clients_without_public_policy(monitor: AppMonitor) -> Iterator:
 
     ## What it checks
     Where the web client is configured with `signing: false` against the RUM endpoint, which a
-    template declares on the app monitor with
-    `Metadata: {rumpolicy: {authorization: unsigned}}` (the web client's own configuration is read
-    where it is part of the input), the app monitor's resource-based policy must allow
+    template declares on the app monitor with `Metadata: {rumpolicy: {authorization: unsigned}}`
+    and which a web client linked to the monitor shows (`signing: false`, or the slim build without
+    a signing factory, sending to the RUM dataplane; see RUM-CLIENT-002 for a client whose monitor
+    is not part of the input), the app monitor's resource-based policy must allow
     `rum:PutRumEvents` to the anonymous principal `"*"`. The policy is evaluated for an unsigned
     request: an explicit Deny, a missing policy, or a statement for other principals is an error.
     A public statement narrowed by conditions on what the browser sends (`aws:referer`,
     `aws:SourceIp`, `rum:alias`, `aws:UserAgent`) counts as admitting it: narrowing is RUM-RBP-005's
     subject. `Principal: {"AWS": "*"}` is reported as undecided: whether it admits unsigned requests
     is not documented for RUM (open question Q16).
+
+    The finding is reported once per monitor, at its policy (or, without one, at the first
+    declaration or client); RUM-CLIENT-002 does not report these clients again. A monitor read from
+    `rum get-app-monitor` output without its `get-resource-policy` output is reported as not checked
+    (RUM-SRC-001): the policy may exist without being part of the input.
 
     ## Why it matters
     An unsigned `PutRumEvents` without a public resource policy is answered with 403
@@ -82,6 +89,10 @@ def unsigned_clients_without_public_policy(monitor: AppMonitor) -> Iterator:
             return
         documents.append(document)
     fix = PUBLIC_STATEMENT.format(arn=render(arn))
+    if not documents and not is_declaration(monitor):
+        yield Undecided(declared, f"web clients of app monitor {monitor.subject} send unsigned events, and its "
+                                  "resource policy is not part of the input, so whether it admits them was not checked")
+        return
     if not documents:
         yield Violation(declared, f"web clients of app monitor {monitor.subject} send unsigned events, but the "
                                   "monitor has no resource policy, so every request gets 403", remediation=fix)

@@ -9,6 +9,7 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
 from rumpolicy.model.arns import REGION, describe_place, is_literal, pool_region, same, undecided_place
+from rumpolicy.model.resources import WebClientConfig
 from rumpolicy.model.symbols import has_symbols, render
 
 
@@ -16,19 +17,39 @@ from rumpolicy.model.symbols import has_symbols, render
 class RegionFact:
     """Where one part of the chain says it lives: compared with the app monitor's region."""
 
-    noun: str          # "identity pool", later "web client endpoint"
+    noun: str          # "identity pool", "web client endpoint" ...
     label: str         # how the value is quoted in a message
     region: Any        # literal or symbolic region
     where: Any         # the node to report at
+    related: tuple = ()
 
 
 def region_facts(monitor: AppMonitor) -> Iterator[RegionFact]:
-    """Everything whose region must equal the monitor's.
+    """Everything whose region must equal the monitor's: its identity pool, and the region, explicit
+    dataplane endpoint and identity pool of every web client linked to it."""
+    yield from _pool_facts(monitor)
+    for client in monitor.web_clients:
+        yield from _client_facts(monitor, client)
 
-    Extension point: the web-client configuration (`region`, `endpoint` of aws-rum-web snippets,
-    RUM-CLIENT-001) joins here as more facts once the model carries it; the comparison and the
-    messages below need no change.
-    """
+
+def _client_facts(monitor: AppMonitor, client: WebClientConfig) -> Iterator[RegionFact]:
+    """Literal values only: the loader reports a client value that is not known (RUM-SRC-001)."""
+    related = (client.location,)
+    region = client.region.value if client.region is not None else None
+    if isinstance(region, str) and REGION.match(region):
+        yield RegionFact("web client region", region, region, client.region, related)
+    if client.dataplane_region is not None:
+        yield RegionFact("web client endpoint", client.endpoint.value, client.dataplane_region, client.endpoint,
+                         related)
+    pool_id = client.identity_pool_id.value if client.identity_pool_id is not None else None
+    written = monitor.identity_pool_id.value if monitor.identity_pool_id is not None else None
+    if client.uses_cognito is not False and is_literal(pool_id) and pool_id != written:
+        prefix = pool_region(pool_id)
+        if prefix is not None and REGION.match(prefix):
+            yield RegionFact("web client identity pool", pool_id, prefix, client.identity_pool_id, related)
+
+
+def _pool_facts(monitor: AppMonitor) -> Iterator[RegionFact]:
     node = monitor.identity_pool_id
     if node is None or not isinstance(node.value, str):
         return
@@ -61,8 +82,14 @@ def pool_region_mismatch(monitor: AppMonitor) -> Iterator:
 
     This rule also reports **RUM-POOL-005** ("pool region = app monitor region"): the requirements
     list the same fact twice, under the pool and under cross-resource consistency, and one fact
-    gets one finding. `rumpolicy rule RUM-POOL-005` shows this page. The web client's own region
-    and endpoint (the other half of RUM-XREF-001) are checked once client configuration is an input.
+    gets one finding. `rumpolicy rule RUM-POOL-005` shows this page.
+
+    Web clients linked to the monitor (snippets, `new AwsRum(...)`, JSON configs; see the README
+    section "Web client configuration") add their own facts: the region they name, the region of an
+    explicit `https://dataplane.rum.<region>.amazonaws.com` endpoint, and the region prefix of their
+    `identityPoolId` where it differs from the monitor's. A client without `endpoint` on a version that
+    ignores its region is RUM-CLIENT-001's finding, and so are a client's endpoint and pool when its
+    monitor is not part of the input.
 
     ## Why it matters
     "You can use identity pools only from the same Region" (RUM documentation). The web client
@@ -94,7 +121,8 @@ def pool_region_mismatch(monitor: AppMonitor) -> Iterator:
         equal = same(fact.region, mine)
         if equal is False:
             yield Violation(fact.where, f"{fact.noun} `{fact.label}` is in {describe_place(fact.region, 'region')}, "
-                                        f"but app monitor {monitor.subject} is in {describe_place(mine, 'region')}")
+                                        f"but app monitor {monitor.subject} is in {describe_place(mine, 'region')}",
+                            related=fact.related)
         elif equal is None:
             yield Undecided(fact.where, undecided_place("region", fact.noun, fact.region, mine))
 

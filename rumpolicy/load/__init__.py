@@ -19,6 +19,12 @@ from rumpolicy.model.resources import Inventory
 SKIP_DIRS = {".git", "node_modules", ".venv", ".terraform", "__pycache__", ".tox", ".mypy_cache"}
 # Extensions worth opening when walking a folder; an explicitly named file is always opened.
 WALK_EXTENSIONS = {".json", ".yaml", ".yml", ".template", ".cfn", ".txt", ""}
+# Pages, scripts and JSON5 configs that may start the RUM web client; walked ones are sniffed for the client
+# before they are parsed (rumpolicy.load.webclient).
+WEB_CLIENT_EXTENSIONS = {".html", ".htm", ".js", ".mjs", ".jsx", ".ts", ".tsx", ".json5"}
+# Terraform configuration and variable files (``.tf.json``/``.tfvars.json`` are walked as ``.json``): a
+# folder's files are loaded together as one module (rumpolicy.load.terraform_hcl).
+TERRAFORM_EXTENSIONS = {".tf", ".tfvars"}
 SNIFF_BYTES = 4096
 
 
@@ -76,8 +82,7 @@ def discover(paths: Iterable[str]) -> Iterator[Candidate]:
 def _walk(root: Path) -> Iterator[Candidate]:
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
-        if here != root and (here / "manifest.json").is_file() and (here / "cdk.out").exists() is False \
-                and here.name == "cdk.out":
+        if here != root and here.name == "cdk.out" and (here / "manifest.json").is_file():
             stacks = _cdk_stacks(here, False)
             if stacks is not None:
                 dirnames[:] = []
@@ -86,7 +91,8 @@ def _walk(root: Path) -> Iterator[Candidate]:
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
                              and not (here.name == "cdk.out" and d.startswith("asset.")))
         for name in sorted(filenames):
-            if Path(name).suffix.lower() in WALK_EXTENSIONS:
+            if Path(name).suffix.lower() in WALK_EXTENSIONS or Path(name).suffix.lower() in WEB_CLIENT_EXTENSIONS \
+                    or Path(name).suffix.lower() in TERRAFORM_EXTENSIONS:
                 yield Candidate(str(here / name), False)
 
 

@@ -17,8 +17,12 @@ from rumpolicy.load.cloudformation import is_template, load_template
 from rumpolicy.load.iam_json import declared_monitor, load_document, recognize
 from rumpolicy.load.options import LoadOptions
 from rumpolicy.load.source import ParsedSource, SourceError, parse_text, read_text
+from rumpolicy.load.terraform_hcl import is_configuration, is_variables, load_configurations
+from rumpolicy.load.terraform_plan import is_plan, load_plan
+from rumpolicy.load.webclient import (is_client_config, is_web_source, load_client_config,
+                                      load_json5_client_config, load_web_source)
 from rumpolicy.model.inputs import InputFile
-from rumpolicy.model.link import link
+from rumpolicy.model.link import link, link_clients
 from rumpolicy.model.resources import Inventory
 
 
@@ -48,15 +52,39 @@ def load_candidates(candidates: list[Candidate], options: LoadOptions) -> Invent
     result = Inventory()
     base_env = StackEnv(partition=options.partition, region=options.region, account=options.account)
     groups: dict[str, Inventory] = defaultdict(Inventory)
+    terraform: list[Candidate] = []
     for candidate in candidates:
+        if is_configuration(candidate.path) or is_variables(candidate.path):
+            terraform.append(candidate)   # a folder's files form one module: loaded together below
+            continue
+        if is_web_source(candidate.path):
+            # HTML, JavaScript, TypeScript: the web client's snippet or constructor (rumpolicy.load.webclient).
+            file = InputFile(candidate.path, candidate.explicit)
+            loaded = load_web_source(candidate.path, file, options.max_file_size, walked=not candidate.explicit)
+            if loaded is not None:
+                result.extend(loaded)
+                result.files.append(file)
+            continue
         if not candidate.explicit and not _looks_parsable(candidate.path):
             continue
         file = InputFile(candidate.path, candidate.explicit)
         parsed = _parse(candidate, file, options)
         if parsed is None:
+            loaded = load_json5_client_config(candidate.path, file, options.max_file_size)
+            if loaded is not None:
+                result.extend(loaded)
+                result.files.append(file)
+                continue
             # Walking a folder, a file that is not JSON/YAML at all is not ours to judge.
             if candidate.explicit or _probably_ours(candidate.path):
                 result.files.append(file)
+            continue
+        if is_plan(parsed.data):
+            # `terraform show -json` of a plan or a state: one group of its own.
+            group = load_plan(parsed, file, options)
+            link(group)
+            result.extend(group)
+            result.files.append(file)
             continue
         if is_template(parsed.data):
             file.kind = "cloudformation"
@@ -68,6 +96,10 @@ def load_candidates(candidates: list[Candidate], options: LoadOptions) -> Invent
             group = load_template(parsed, file, env, options.parameters)
             link(group)
             result.extend(group)
+            result.files.append(file)
+            continue
+        if is_client_config(parsed.data):
+            result.extend(load_client_config(parsed, file))
             result.files.append(file)
             continue
         kind = recognize(parsed.data)
@@ -87,6 +119,9 @@ def load_candidates(candidates: list[Candidate], options: LoadOptions) -> Invent
         group.monitors.extend(m for m in declared if not _declared_twice(group, m))
         link(group)
         result.extend(group)
+    if terraform or options.var_files:
+        result.extend(load_configurations(terraform, options))
+    link_clients(result)
     return result
 
 

@@ -721,7 +721,8 @@ class _DocumentLoader:
                              name=name, domain=self.field(raw, "Domain", base, str, "a string"),
                              domain_list=self.field(raw, "DomainList", base, list, "a list"),
                              platform=self.field(raw, "Platform", base, str, "a string"),
-                             has_configuration=config is not None)
+                             has_configuration=config is not None,
+                             app_monitor_id=self.field(raw, "Id", base, str, "a string"))
         if config is not None:
             monitor.identity_pool_id = self.field(config, "IdentityPoolId", config_base, str, "a string")
             monitor.guest_role_arn = self.field(config, "GuestRoleArn", config_base, str, "a string")

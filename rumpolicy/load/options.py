@@ -13,3 +13,4 @@ class LoadOptions:
     partition: str = "aws"                 # --partition: AWS::Partition
     max_file_size: int = 5 * 1024 * 1024
     parameters: dict[str, str] = field(default_factory=dict)   # --parameter Key=Value (CloudFormation)
+    var_files: tuple[str, ...] = ()        # --var-file: Terraform variable values, in order (later wins)

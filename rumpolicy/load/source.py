@@ -631,7 +631,8 @@ class _YamlBuilder:
 def parse_text(text: str, path: str) -> ParsedSource:
     """Parse JSON when the text looks like it and is, else YAML; JSON's error wins when both fail."""
     start = _JSON_SPACE.match(text).end()
-    if not text.startswith(("{", "["), start):
+    # A top-level JSON string too: YAML rejects JSON's surrogate-pair escapes ("\ud800\udc00").
+    if not text.startswith(("{", "[", '"'), start):
         return parse_yaml(text, path)
     try:
         return parse_json(text, path)

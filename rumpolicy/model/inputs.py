@@ -45,3 +45,28 @@ class RuleFailure:
     error: str
     location: Location
     trace: str = ""
+
+
+@dataclass(eq=False)
+class Suppression:
+    """One ``ignore`` written by the user (comment, resource metadata or configuration entry).
+
+    ``rumpolicy.suppress`` fills it after the engine has run; RUM-SRC-004 reports the ones that are
+    malformed, name no rule, give no reason or suppress nothing.
+    """
+
+    kind: str                            # "comment" | "metadata" | "config"
+    location: Location                   # where it is written
+    written_ids: tuple[str, ...] = ()    # the ids as written
+    rule_ids: tuple[str, ...] = ()       # the rules they name (aliases resolved)
+    unknown_ids: tuple[str, ...] = ()    # ids that name no rule (or a rule that cannot be suppressed)
+    reason: str | None = None
+    malformed: str | None = None         # why the entry could not be read at all
+    in_scope: bool = True                # config entries: a checked file matches its paths
+    rules_ran: bool = True               # every rule it names ran in this run
+    matched: set[str] = field(default_factory=set)   # the rule ids it suppressed findings of
+
+    @property
+    def subject(self) -> str:
+        line = f":{self.location.line}" if self.location.line else ""
+        return f"{self.kind} suppression at {self.location.source}{line}"

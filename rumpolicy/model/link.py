@@ -12,7 +12,8 @@ from rumpolicy.iam import cognito
 from rumpolicy.model.inputs import UndecidedCheck
 from rumpolicy.model.policy import PolicyRef
 from rumpolicy.model.resources import GuestRole, Inventory, MonitorUse, Role
-from rumpolicy.model.symbols import render
+from rumpolicy.model.arns import same
+from rumpolicy.model.symbols import has_symbols, render
 
 UNAUTHENTICATED = "unauthenticated"
 # AWS managed policies whose text rumpolicy ships, so a role attaching them can be evaluated.
@@ -149,3 +150,84 @@ def link(inventory: Inventory) -> None:
             for monitor in declared:
                 guest(role).uses.append(MonitorUse(monitor, "declared", monitor.location))
     inventory.guest_roles.extend(guests.values())
+
+
+def link_clients(inventory: Inventory) -> None:
+    """Link every web client to its app monitor and identity pool, across the whole run.
+
+    A client names its monitor by Id, which the input holds literally only where the monitor is
+    deployed (AWS CLI output, Terraform state); a template's ``!GetAtt Monitor.Id`` is not known.
+    So a client is matched, in this order, by:
+
+    1. its application id = a monitor's literal Id;
+    2. the monitor name it declares (a ``rumpolicy: app-monitor=NAME`` comment before the snippet or
+       the constructor, ``appMonitorName`` in a JSON config) = a monitor's literal Name;
+    3. its literal ``identityPoolId`` = a monitor's literal ``IdentityPoolId``.
+
+    A step with several matches keeps those in the client's region; still several is undecided
+    (RUM-SRC-001); none goes on to the next step. The client's pool is the linked monitor's pool when
+    the client's ``identityPoolId`` can be that pool's id, else the pool of the input with that literal id.
+    Unsigned clients of a linked monitor join its ``unsigned_clients`` (checked by RUM-RBP-006).
+    """
+    pools = {p.pool_id: p for p in inventory.pools if _literal(p.pool_id)}
+    groups: dict[str, list] = {}
+    for client in inventory.web_clients:
+        groups.setdefault(client.origin, []).append(client)
+        monitor = _client_monitor(client, inventory)
+        client.monitor = monitor
+        if monitor is not None:
+            monitor.web_clients.append(client)
+            if (client.signs is False and not client.proxy_endpoint and not monitor.declared_only
+                    and not client.ignores_its_pool
+                    and not (client.endpoint is not None and not _literal(client.endpoint.value))):
+                written = client.signing or client.build
+                monitor.unsigned_clients.append(written.location if written is not None else client.location)
+        pool_id = client.identity_pool_id.value if client.identity_pool_id is not None else None
+        pool = None
+        if monitor is not None and monitor.identity_pool is not None and monitor.identity_pool_id is not None \
+                and _literal(pool_id) and same(pool_id, monitor.identity_pool_id.value) is not False:
+            pool = monitor.identity_pool
+        elif _literal(pool_id):
+            pool = pools.get(pool_id)
+        client.identity_pool = pool
+        if pool is not None:
+            pool.web_clients.append(client)
+    for members in groups.values():
+        for client in members:
+            client.same_origin = [c for c in members if c is not client]
+
+
+def _literal(value: object) -> bool:
+    return isinstance(value, str) and bool(value) and not has_symbols(value)
+
+
+def _client_monitor(client, inventory: Inventory):
+    region = client.region.value if client.region is not None and _literal(client.region.value) else None
+    steps = (("application id", client.application_id, lambda m: m.app_monitor_id),
+             ("app monitor name", client.monitor_name, lambda m: m.name),
+             ("identity pool", client.identity_pool_id, lambda m: m.identity_pool_id))
+    for what, node, of in steps:
+        key = node.value if node is not None and _literal(node.value) else None
+        if key is None:
+            continue
+        found = [m for m in inventory.monitors if of(m) is not None and of(m).value == key]
+        if len(found) > 1 and region:
+            found = [m for m in found if same(m.env.region, region) is True] or found
+        if len(found) == 1:
+            return found[0]
+        if found:
+            inventory.undecided.append(UndecidedCheck(
+                None, client.subject, f"{len(found)} app monitors of the input match the web client's {what} "
+                f"`{key}` ({', '.join(m.subject for m in found)}), so it was not linked to one of them and the "
+                "checks between the client and its app monitor were not made", node.location))
+            return None
+    if inventory.monitors:
+        value = client.application_id.value if client.application_id is not None else None
+        shown = f"application id `{value}`" if _literal(value) else "its application id is not known"
+        inventory.undecided.append(UndecidedCheck(
+            None, client.subject,
+            f"no app monitor of the input matches the web client ({shown}), so its region, identity "
+            "pool and signing were not checked against its app monitor: name the monitor in a "
+            "`rumpolicy: app-monitor=NAME` comment before the client (`appMonitorName` in a JSON config)",
+            (client.application_id or client).location))
+    return None

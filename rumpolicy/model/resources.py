@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from rumpolicy.findings import Location
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.policy import Node, PolicyDocument, PolicyRef
+from rumpolicy.model.symbols import Unknown
 
 
 @dataclass(eq=False)
@@ -59,10 +60,13 @@ class AppMonitor(Resource):
     external_credentials: bool = False     # the user declared option 3/5 (credentials vended elsewhere)
     unsigned_clients: list[Location] = field(default_factory=list)   # where unsigned web clients are declared
     declared_only: bool = False            # known only from --app-monitor: nothing to check about itself
+    resource_policy_read: bool = False     # live audits: resource_policies is all it has (GetResourcePolicy answered)
+    app_monitor_id: Node | None = None     # the Id (UUID) web clients name, where the input has it
     # Linked:
     resource_policies: list[ResourcePolicy] = field(default_factory=list)
     identity_pool: IdentityPool | None = None
     guest_role: Role | None = None
+    web_clients: list[WebClientConfig] = field(default_factory=list)
 
     @property
     def arn(self) -> str | None:
@@ -106,6 +110,7 @@ class IdentityPool(Resource):
     # Linked:
     attachments: list[RoleAttachment] = field(default_factory=list)
     monitors: list[AppMonitor] = field(default_factory=list)
+    web_clients: list[WebClientConfig] = field(default_factory=list)   # clients that get credentials here
 
     @property
     def region(self) -> str | None:
@@ -133,6 +138,7 @@ class Role(Resource):
     permissions_boundary: Node | None = None                          # ARN as written
     boundary: PolicyRef | None = None                                 # linked
     bare: bool = False                      # built from bare policy files, not a declared role
+    tags: dict[str, str] | None = None      # live accounts: the role's tags (aws:PrincipalTag); None: not known
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +171,86 @@ class GuestRole(Resource):
         return {u.flow for u in self.uses if u.monitor is monitor}
 
 
+@dataclass(eq=False, repr=False)
+class WebClientConfig(Resource):
+    """One aws-rum-web client as a page or bundle configures it: a CDN snippet, ``new AwsRum(...)`` or a
+    JSON config file (``rumpolicy.load.webclient``). Values are Nodes as written; a value that is not a
+    literal holds ``Unknown``; None: not written."""
+
+    form: str = "cdn"                       # "cdn" | "npm" | "json"
+    application_id: Node | None = None      # the app monitor's Id
+    application_version: Node | None = None
+    region: Node | None = None              # the constructor's region: where the client says its monitor is
+    identity_pool_id: Node | None = None
+    guest_role_arn: Node | None = None
+    endpoint: Node | None = None
+    dataplane_region: str | None = None     # region of an explicit https://dataplane.rum.<region>.<suffix> endpoint
+    proxy_endpoint: bool = False            # an explicit endpoint that is not the RUM dataplane (flow 5)
+    signing: Node | None = None
+    cookie_unique: Node | None = None       # cookieAttributes.unique
+    alias: Node | None = None
+    build: Node | None = None               # "full" (aws-rum-web, cwr.js) | "slim" (@aws-rum/web-slim); None: unknown
+    client_version: Node | None = None      # aws-rum-web version or range as found: "3.2.0", "3.x", "^3.1.0"
+    monitor_name: Node | None = None        # from a `rumpolicy: app-monitor=NAME` comment or `appMonitorName`
+    sets_credentials: bool | None = False   # setAwsCredentials is called in the same file; None: code not seen
+    signing_factory: bool | None = False    # setSigningConfigFactory is called there (slim signing); None: not seen
+    content_security_policies: list[Node] = field(default_factory=list)   # the page's <meta> CSPs
+    origin: str = ""                        # clients with the same key are served from one origin
+    config_open: Node | None = None         # a spread or remote config: keys not written may still be set
+    # Linked (across the whole run):
+    monitor: AppMonitor | None = None
+    identity_pool: IdentityPool | None = None
+    same_origin: list[WebClientConfig] = field(default_factory=list)
+
+    @property
+    def signs(self) -> bool | None:
+        """Are its requests signed? Full build: `signing`, default true; slim: only with a signing factory."""
+        written = self.signing.value if self.signing is not None else None
+        if isinstance(written, Unknown) or (written is not None and not isinstance(written, bool)):
+            return None
+        if written is None and self.config_open is not None:
+            return None
+        build = self.build.value if self.build is not None else None
+        if build == "slim":
+            return False if written is False else self.signing_factory
+        if written is not None:
+            return written
+        return True if build == "full" else None
+
+    def _written(self, node: Node | None) -> bool | None:
+        if node is None:
+            return None if self.config_open is not None else False
+        return node.value not in (None, "", False)
+
+    @property
+    def uses_cognito(self) -> bool | None:
+        """Does it get credentials from its identity pool (full build, signing, `identityPoolId` set)?"""
+        written = self._written(self.identity_pool_id)
+        build = self.build.value if self.build is not None else None
+        if written is False or build == "slim":
+            return False
+        signs = self.signs
+        if signs is False:
+            return False
+        return True if written and build == "full" and signs else None
+
+    @property
+    def ignores_its_pool(self) -> bool:
+        """Slim build configured with an identity pool and no credentials of its own (RUM-CLIENT-003)."""
+        slim = self.build is not None and self.build.value == "slim"
+        configured = any(n is not None and n.value for n in (self.identity_pool_id, self.guest_role_arn))
+        return slim and configured and self.sets_credentials is False
+
+    @property
+    def uses_basic_flow(self) -> bool | None:
+        """Cognito with `guestRoleArn` as well: GetOpenIdToken and sts:AssumeRoleWithWebIdentity."""
+        written = self._written(self.guest_role_arn)
+        cognito = self.uses_cognito
+        if written is False or cognito is False:
+            return False
+        return True if written and cognito else None
+
+
 @dataclass(eq=False)
 class Inventory:
     """Everything one run has loaded, linked."""
@@ -178,12 +264,42 @@ class Inventory:
     guest_roles: list[GuestRole] = field(default_factory=list)
     files: list[InputFile] = field(default_factory=list)
     undecided: list[UndecidedCheck] = field(default_factory=list)   # values loaders could not resolve
+    org_policies: list[OrgPolicies] = field(default_factory=list)   # live audits: one per audited account
+    web_clients: list[WebClientConfig] = field(default_factory=list)
 
     subject = "the input"      # how a rule over the whole inventory is named in outcomes
 
     def extend(self, other: Inventory) -> None:
         for name in ("monitors", "pools", "attachments", "roles", "managed_policies",
-                     "resource_policies", "guest_roles", "files", "undecided"):
+                     "resource_policies", "guest_roles", "files", "undecided", "org_policies", "web_clients"):
             getattr(self, name).extend(getattr(other, name))
+
+
+@dataclass(frozen=True, slots=True)
+class ScpLevel:
+    """One level of an organization above an account (root, an OU, the account itself) and its SCPs."""
+
+    target_id: str                          # "r-abcd", "ou-abcd-12345678", "123456789012"
+    target_type: str                        # "ROOT" | "ORGANIZATIONAL_UNIT" | "ACCOUNT"
+    policies: tuple[PolicyRef, ...]         # the SCPs attached there (document None: not readable)
+
+
+@dataclass(eq=False, repr=False)
+class OrgPolicies(Resource):
+    """The service control policies that bind the principals of one audited account (live audits only).
+
+    ``levels`` runs from the root down to the account; every level must allow a request (section 6).
+    It is None when the policies could not be read (``unreadable`` says why); ``applies`` is False
+    when no SCP can bind the account: it is in no organization, the organization has only
+    consolidated billing, or it is the management account, which SCPs never restrict.
+    """
+
+    account: str = ""
+    applies: bool = True
+    why_not_applicable: str | None = None   # when ``applies`` is False
+    levels: tuple[ScpLevel, ...] | None = None
+    unreadable: str | None = None
+    # Linked (by the live loader): the guest roles of this account's app monitors.
+    guest_roles: list[GuestRole] = field(default_factory=list)
 
 

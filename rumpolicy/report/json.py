@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from rumpolicy import __version__
 from rumpolicy.findings import Finding, Location
-from rumpolicy.report import Report
+from rumpolicy.report import CoverageEntry, Report
 
 REPORT_VERSION = "1"
 
@@ -17,7 +18,17 @@ def location_dict(location: Location) -> dict[str, Any]:
             "pointer": location.pointer}
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def suppression_dict(finding: Finding) -> dict[str, Any] | None:
+    if finding.suppression is None:
+        return None
+    return {"kind": finding.suppression.kind, "reason": finding.suppression.reason,
+            "location": location_dict(finding.suppression.location)}
+
+
+def finding_dict(finding: Finding, root: Path | None = None) -> dict[str, Any]:
+    from rumpolicy.baseline import fingerprint
+    from rumpolicy.paths import project_root
+
     return {
         "rule_id": finding.rule_id,
         "rule_name": finding.rule_name,
@@ -27,22 +38,35 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "location": location_dict(finding.location),
         "related": [location_dict(r) for r in finding.related],
         "remediation": finding.remediation,
+        "suppressed": finding.suppressed,
+        "suppression": suppression_dict(finding),
+        "fingerprint": fingerprint(finding, root or project_root()),
     }
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def report_dict(report: Report, root: Path | None = None) -> dict[str, Any]:
+    from rumpolicy.paths import project_root
+
+    root = root or project_root()
     return {
         "version": REPORT_VERSION,
         "tool": {"name": "rumpolicy", "version": __version__},
-        "findings": [finding_dict(f) for f in report.findings],
+        "findings": [finding_dict(f, root) for f in report.findings],
         "summary": {
             "files_checked": report.files_checked,
-            "findings": len(report.findings),
+            "findings": len(report.active),
+            "suppressed": report.suppressed,
+            "baselined": report.baselined,
             "by_severity": report.counts(),
             "checks": report.result.outcome_counts(),
         },
+        **({"coverage": [coverage_dict(entry) for entry in report.coverage]} if report.coverage is not None else {}),
     }
 
 
-def render(report: Report) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+def coverage_dict(entry: CoverageEntry) -> dict[str, Any]:
+    return {"scope": entry.scope, "status": entry.status, "monitors": entry.monitors, "reason": entry.reason}
+
+
+def render(report: Report, root: Path | None = None) -> str:
+    return json.dumps(report_dict(report, root), indent=2, ensure_ascii=False) + "\n"

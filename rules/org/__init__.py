@@ -1,0 +1,1 @@
+"""Organization-level blockers (live audits): service control policies (RUM-IAM-ORG)."""

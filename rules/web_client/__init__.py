@@ -1,0 +1,1 @@
+"""RUM-CLIENT: the web client's own configuration (snippet, constructor, JSON config file)."""

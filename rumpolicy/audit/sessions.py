@@ -1,0 +1,109 @@
+"""Credentials and clients for the audit: the usual AWS chain, one client per thread, every one guarded.
+
+The caller's credentials come from boto3's chain (``--profile``, environment, SSO, instance role);
+``--org`` turns them into one set per member account with ``sts:AssumeRole``. Each set is a
+botocore credentials object, shared by all threads (botocore's refreshable credentials are
+thread-safe and renew themselves). Clients are not shared: every thread gets its own botocore
+session per account and its own client per (account, service, region), created with the read-only
+guard (``rumpolicy.audit.readonly``) and the run's retry configuration. Endpoints come from the
+standard configuration (``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``, the profile), so the
+audit talks to whatever AWS the environment names.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import botocore.loaders
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
+
+from rumpolicy import __version__
+from rumpolicy.audit import readonly
+from rumpolicy.load.live import ClientSource, call
+
+SESSION_NAME = "rumpolicy-audit"
+CONNECT_TIMEOUT = 10
+READ_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class Access:
+    """How to read one account: its credentials (shared, thread-safe) and partition."""
+
+    account: str
+    partition: str
+    credentials: Any
+
+
+class _Given(CredentialProvider):
+    """Hands a session the credentials object it is given, so that threads share one set."""
+
+    METHOD = "rumpolicy-shared"
+
+    def __init__(self, credentials: Any):
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> Any:
+        return self._credentials
+
+
+class Clients:
+    """Per-thread botocore clients, one per (account, service, region)."""
+
+    def __init__(self, profile: str | None, retry_mode: str, max_attempts: int):
+        self.profile = profile
+        self.config = Config(retries={"mode": retry_mode, "total_max_attempts": max_attempts},
+                             user_agent_extra=f"rumpolicy/{__version__}", connect_timeout=CONNECT_TIMEOUT,
+                             read_timeout=READ_TIMEOUT)
+        self.loader = botocore.loaders.create_loader()     # service models, loaded once for all threads
+        self._local = threading.local()
+
+    def source(self, access: Access) -> ClientSource:
+        return lambda service, region: self.client(access, service, region)
+
+    def client(self, access: Access, service: str, region: str) -> Any:
+        clients = self._local.__dict__.setdefault("clients", {})
+        key = (access.account, service, region)
+        if key not in clients:
+            sessions = self._local.__dict__.setdefault("sessions", {})
+            if access.account not in sessions:
+                sessions[access.account] = self._session(access)
+            clients[key] = sessions[access.account].create_client(service, region_name=region, config=self.config)
+        return clients[key]
+
+    def _session(self, access: Access) -> botocore.session.Session:
+        session = botocore.session.Session(profile=self.profile)
+        session.register_component("data_loader", self.loader)
+        session.register_component("credential_provider", CredentialResolver([_Given(access.credentials)]))
+        readonly.install(session)
+        return session
+
+
+def base_session(profile: str | None) -> boto3.Session:
+    """The caller's session (raises botocore's ProfileNotFound for an unknown profile)."""
+    return boto3.Session(profile_name=profile)
+
+
+def assume_role(clients: Clients, base: Access, account: str, role_name: str, region: str,
+                external_id: str | None) -> Access:
+    """Credentials for ``account`` through its role ``role_name``; raises CallFailed when AssumeRole fails.
+
+    The credentials renew themselves (AssumeRole again, from whichever thread notices they expire).
+    """
+    params = {"RoleArn": f"arn:{base.partition}:iam::{account}:role/{role_name}", "RoleSessionName": SESSION_NAME}
+    if external_id:
+        params["ExternalId"] = external_id
+
+    def fetch() -> dict:
+        issued = call(clients.client(base, "sts", region), "assume_role", **params)["Credentials"]
+        return {"access_key": issued["AccessKeyId"], "secret_key": issued["SecretAccessKey"],
+                "token": issued["SessionToken"], "expiry_time": issued["Expiration"].isoformat()}
+
+    credentials = RefreshableCredentials.create_from_metadata(fetch(), refresh_using=fetch, method="assume-role")
+    return Access(account, base.partition, credentials)

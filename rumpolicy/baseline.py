@@ -1,0 +1,102 @@
+"""Baselines: adopt the gate on an existing repository without fixing everything on day one.
+
+``--write-baseline FILE`` records the fingerprints of the current findings; ``--baseline FILE``
+then reports only findings whose fingerprint is not recorded. A fingerprint is a hash of
+
+- the rule id,
+- the file, relative to the project root (``rumpolicy.paths``), so it does not depend on the
+  current directory or on how the path was given,
+- the subject (logical id, Terraform address, ARN),
+- the JSON pointer with list indices replaced by ``*`` (the property, not its position), and
+- the message, which quotes the offending value.
+
+Line numbers are not part of it: edits that move lines leave fingerprints alone, while a change
+of the offending value makes a new finding. Fingerprints are counted, not just collected: two
+equal findings in the baseline excuse two, and a third is new. Suppressed findings are not
+recorded (the suppression already excuses them), nor are RUM-SRC-000 and RUM-SRC-003: a file that
+cannot be read or a rule that crashed means a check was not made, which a baseline never excuses.
+Rewriting a baseline records only the current findings, so fixed ones drop out of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+from rumpolicy import __version__
+from rumpolicy.findings import Finding
+from rumpolicy.paths import project_path
+
+BASELINE_VERSION = 1
+NEVER_BASELINED = ("RUM-SRC-000", "RUM-SRC-003")
+INDEX_TOKEN = re.compile(r"/\d+(?=/|$)")
+
+
+class BaselineError(Exception):
+    """The baseline file cannot be read or written: exit status 2."""
+
+
+def normalized_pointer(pointer: str) -> str:
+    return INDEX_TOKEN.sub("/*", pointer)
+
+
+def fingerprint(finding: Finding, root: Path) -> str:
+    parts = (finding.rule_id, project_path(finding.location.source, root), finding.subject,
+             normalized_pointer(finding.location.pointer), finding.message)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def baselinable(finding: Finding) -> bool:
+    return not finding.suppressed and finding.rule_id not in NEVER_BASELINED
+
+
+def write(path: Path, findings: Iterable[Finding], root: Path) -> int:
+    """Record the findings; returns how many were recorded."""
+    entries = sorted(({"fingerprint": fingerprint(f, root), "rule_id": f.rule_id,
+                       "path": project_path(f.location.source, root), "subject": f.subject, "message": f.message}
+                      for f in findings if baselinable(f)),
+                     key=lambda e: (e["path"], e["rule_id"], e["subject"], e["fingerprint"]))
+    document = {"version": BASELINE_VERSION, "tool": {"name": "rumpolicy", "version": __version__},
+                "findings": entries}
+    try:
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    except OSError as exc:
+        raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from exc
+    return len(entries)
+
+
+def read(path: Path) -> Counter[str]:
+    """The fingerprints recorded in a baseline file, with how often each was recorded."""
+    try:
+        document = json.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise BaselineError(f"baseline {path} is not JSON: {exc}") from exc
+    if not isinstance(document, dict) or document.get("version") != BASELINE_VERSION:
+        raise BaselineError(f"baseline {path} is not a rumpolicy baseline (version {BASELINE_VERSION})")
+    entries = document.get("findings")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str)
+                                                for e in entries):
+        raise BaselineError(f"baseline {path}: `findings` must be a list of entries with a `fingerprint`")
+    return Counter(e["fingerprint"] for e in entries)
+
+
+def new_findings(findings: list[Finding], recorded: Counter[str], root: Path) -> tuple[list[Finding], int]:
+    """The findings the baseline does not excuse, and how many it excused."""
+    left = Counter(recorded)
+    kept: list[Finding] = []
+    excused = 0
+    for finding in findings:
+        if baselinable(finding):
+            key = fingerprint(finding, root)
+            if left[key] > 0:
+                left[key] -= 1
+                excused += 1
+                continue
+        kept.append(finding)
+    return kept, excused

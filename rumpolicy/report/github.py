@@ -1,0 +1,60 @@
+"""GitHub Actions workflow commands: each finding becomes an annotation on the pull request.
+
+``::error file=PATH,line=L,col=C,title=RULE-ID::message`` (``::warning`` for warnings,
+``::notice`` for info). Paths are relative to the project root, which in a workflow is the
+checkout. Property values escape ``%``, CR, LF, ``:`` and ``,``; the message escapes ``%``, CR
+and LF, as GitHub's toolkit does. Suppressed findings are not annotated. Audit coverage becomes
+``::notice`` lines, and a last plain line gives the summary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rumpolicy.findings import Finding, Severity
+from rumpolicy.paths import is_file_source, project_path
+from rumpolicy.report import Report
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str, **properties: object) -> str:
+    shown = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items() if value is not None)
+    return f"::{name}{' ' + shown if shown else ''}::{escape_data(message)}"
+
+
+def annotation(finding: Finding, root: Path) -> str:
+    location = finding.location
+    message = finding.message
+    if is_file_source(location.source):
+        file = project_path(location.source, root)
+    else:
+        file = None
+        message = f"{location.source}: {message}"     # a live account: no file to annotate
+    return command(COMMANDS[finding.severity], message, file=file, line=location.line,
+                   col=location.column if location.line is not None else None, title=finding.rule_id)
+
+
+def render(report: Report, *, root: Path) -> str:
+    lines = [annotation(f, root) for f in report.active]
+    for entry in report.coverage or ():
+        text = f"{entry.scope}: {entry.status.replace('_', ' ')}, {entry.monitors} app monitor(s)"
+        lines.append(command("notice", text + (f": {entry.reason}" if entry.reason else ""),
+                             title="rumpolicy coverage"))
+    counts = report.counts()
+    summary = (f"rumpolicy: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "
+               f"in {report.files_checked} file(s)")
+    if report.suppressed:
+        summary += f"; {report.suppressed} suppressed"
+    if report.baselined:
+        summary += f"; {report.baselined} in the baseline"
+    lines.append(summary)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,378 @@
+"""A loopback stand-in for AWS: serves RUM and Cognito Identity itself, forwards the rest to moto.
+
+moto has no RUM backend, and its Cognito Identity backend lacks ``GetIdentityPoolRoles`` and
+``AllowClassicFlow``. This server (``http.server`` on 127.0.0.1) therefore:
+
+* **serves** ``rum`` (rest-json) and ``cognito-identity`` (json 1.1) from its own per-account,
+  per-region state. Requests are parsed by the service model's HTTP bindings and validated against
+  the operation's input shape with botocore's ``ParamValidator`` (an invalid request gets a
+  ``ValidationException``, so a product bug fails the test); responses and the data the tests put
+  in are validated against the output shapes the same way;
+* **forwards** every other service (IAM, STS, Organizations) unchanged to a moto server, learning
+  from the ``AssumeRole`` responses that pass through which access key belongs to which account;
+* **records** every call it sees (service, operation, account, region, status): the read-only test
+  and the benchmark read this log, independently of the product's own guard;
+* **injects faults** per operation (``inject``): throttling, 5xx, or access denied, a given number
+  of times or always, optionally only for one account or for requests with given parameters.
+
+The calling account is resolved as AWS does, from the access key in the request's signature:
+``testing`` (the tests' base credentials) is moto's default account; assumed-role keys map to the
+account of the role. Signatures themselves are not verified (moto does not either).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import botocore.loaders
+from botocore.model import ServiceModel
+from botocore.validate import ParamValidator
+
+DEFAULT_ACCOUNT = "123456789012"      # moto's default account
+BASE_ACCESS_KEY = "testing"
+SERVED = ("rum", "cognito-identity")
+CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+ASSUMED = re.compile(r"<AccessKeyId>([^<]+)</AccessKeyId>.*?<Arn>arn:[^:]+:sts::(\d{12}):assumed-role/", re.S)
+TIMESTAMP = "2026-01-01T00:00:00Z"
+
+# What each fault looks like, per protocol: (error code, HTTP status).
+FAULTS = {
+    "throttle": {"rest-json": ("ThrottlingException", 429), "json": ("TooManyRequestsException", 400),
+                 "query": ("Throttling", 400)},
+    "unavailable": {"rest-json": ("InternalServerException", 500), "json": ("InternalErrorException", 500),
+                    "query": ("ServiceUnavailable", 503)},
+    "denied": {"rest-json": ("AccessDeniedException", 403), "json": ("AccessDeniedException", 400),
+               "query": ("AccessDenied", 403)},
+}
+# Cognito Identity answers a missing permission with NotAuthorizedException.
+SERVICE_DENIED = {"cognito-identity": "NotAuthorizedException"}
+
+
+class ShapeError(AssertionError):
+    """Data or a response does not conform to botocore's service model."""
+
+
+@dataclass(frozen=True)
+class Call:
+    service: str
+    operation: str
+    account: str | None
+    region: str
+    status: int
+
+
+@dataclass
+class Fault:
+    service: str
+    operation: str
+    kind: str                                  # a key of FAULTS
+    times: int | None                          # None: every time
+    account: str | None = None
+    region: str | None = None
+    match: dict[str, Any] = field(default_factory=dict)
+
+    def applies(self, service: str, operation: str, account: str | None, region: str, params: dict) -> bool:
+        if (service, operation) != (self.service, self.operation) or self.times == 0:
+            return False
+        if self.account is not None and account != self.account:
+            return False
+        if self.region is not None and region != self.region:
+            return False
+        return all(params.get(key) == value for key, value in self.match.items())
+
+
+@dataclass
+class _Region:
+    monitors: dict[str, dict] = field(default_factory=dict)      # name -> AppMonitor
+    policies: dict[str, dict] = field(default_factory=dict)      # name -> {PolicyDocument, PolicyRevisionId}
+    pools: dict[str, dict] = field(default_factory=dict)         # id -> {"description": ..., "roles": ...}
+
+
+class AwsStandin:
+    def __init__(self, backend_url: str):
+        self.backend = urlsplit(backend_url)
+        loader = botocore.loaders.create_loader()
+        self.models: dict[str, ServiceModel] = {}
+        for service in SERVED:
+            self.models[service] = ServiceModel(loader.load_service_model(service, "service-2"), service)
+        self.validator = ParamValidator()
+        self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self.keys: dict[str, str] = {BASE_ACCESS_KEY: DEFAULT_ACCOUNT}
+        self._state: dict[tuple[str, str], _Region] = {}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> AwsStandin:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- what the tests put in ------------------------------------------------------------------------
+    def region(self, account: str, region: str) -> _Region:
+        return self._state.setdefault((account, region), _Region())
+
+    def add_app_monitor(self, account: str, region: str, name: str, *, pool_id: str | None = None,
+                        guest_role_arn: str | None = None, domain: str = "example.com") -> dict:
+        config: dict[str, Any] = {"AllowCookies": True, "SessionSampleRate": 1.0, "Telemetries": ["errors"]}
+        if pool_id is not None:
+            config["IdentityPoolId"] = pool_id
+        if guest_role_arn is not None:
+            config["GuestRoleArn"] = guest_role_arn
+        monitor = {"Name": name, "Id": str(uuid.uuid4()), "Domain": domain, "DomainList": [domain],
+                   "Created": TIMESTAMP, "LastModified": TIMESTAMP, "State": "ACTIVE", "Platform": "Web",
+                   "AppMonitorConfiguration": config, "DataStorage": {"CwLog": {"CwLogEnabled": False}}}
+        self._conform("rum", "GetAppMonitor", {"AppMonitor": monitor})
+        self.region(account, region).monitors[name] = monitor
+        return monitor
+
+    def set_resource_policy(self, account: str, region: str, name: str, document: dict | str) -> None:
+        text = document if isinstance(document, str) else json.dumps(document)
+        policy = {"PolicyDocument": text, "PolicyRevisionId": str(uuid.uuid4())}
+        self._conform("rum", "GetResourcePolicy", policy)
+        self.region(account, region).policies[name] = policy
+
+    def add_identity_pool(self, account: str, pool_id: str, *, allow_unauthenticated: bool = True,
+                          allow_classic_flow: bool | None = None, unauthenticated_role: str | None = None,
+                          name: str = "rum") -> None:
+        region = pool_id.split(":", 1)[0]
+        description: dict[str, Any] = {"IdentityPoolId": pool_id, "IdentityPoolName": name,
+                                       "AllowUnauthenticatedIdentities": allow_unauthenticated}
+        if allow_classic_flow is not None:
+            description["AllowClassicFlow"] = allow_classic_flow
+        roles: dict[str, Any] = {"IdentityPoolId": pool_id, "Roles": {}}
+        if unauthenticated_role is not None:
+            roles["Roles"]["unauthenticated"] = unauthenticated_role
+        self._conform("cognito-identity", "DescribeIdentityPool", description)
+        self._conform("cognito-identity", "GetIdentityPoolRoles", roles)
+        self.region(account, region).pools[pool_id] = {"description": description, "roles": roles}
+
+    def inject(self, service: str, operation: str, kind: str, *, times: int | None = 1, account: str | None = None,
+               region: str | None = None, **match: Any) -> Fault:
+        """Answer ``service:operation`` with a fault ``times`` times (None: always), for requests of
+        ``account`` in ``region`` whose parameters include ``match``."""
+        if kind not in FAULTS:
+            raise ValueError(f"unknown fault {kind!r}")
+        fault = Fault(service, operation, kind, times, account, region, match)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def operations(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return [(c.service, c.operation) for c in self.calls]
+
+    def _conform(self, service: str, operation: str, value: dict) -> None:
+        shape = self.models[service].operation_model(operation).output_shape
+        report = self.validator.validate(value, shape)
+        if report.has_errors():
+            raise ShapeError(f"{service}:{operation} output does not conform: {report.generate_report()}")
+
+    # -- HTTP ---------------------------------------------------------------------------------------
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True      # headers and body go out in two writes: no 40 ms delayed ACKs
+
+            def log_message(self, *args: Any) -> None:   # the tests' output stays readable
+                pass
+
+            def _any(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, headers, payload = standin._handle(self.command, self.path, dict(self.headers.items()), body)
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _any
+
+        return Handler
+
+    def _handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict, bytes]:
+        match = CREDENTIAL.search(headers.get("Authorization", ""))
+        if match is None:
+            return 403, {}, b'{"message": "request is not signed"}'
+        access_key, region, service = match.groups()
+        with self._lock:
+            account = self.keys.get(access_key)
+        protocol, operation, params = self._identify(service, method, path, headers, body)
+        with self._lock:
+            fault = next((f for f in self.faults if f.applies(service, operation, account, region, params)), None)
+            if fault is not None and fault.times is not None:
+                fault.times -= 1
+        if fault is not None:
+            status, reply_headers, payload = self._error(service, protocol, fault.kind, operation)
+        elif service in SERVED:
+            status, reply_headers, payload = self._serve(service, operation, account, region, params)
+        else:
+            status, reply_headers, payload = self._forward(method, path, headers, body)
+            if operation == "AssumeRole" and status == 200:
+                self._learn_key(payload)
+        with self._lock:
+            self.calls.append(Call(service, operation, account, region, status))
+        return status, reply_headers, payload
+
+    def _identify(self, service: str, method: str, path: str, headers: dict[str, str],
+                  body: bytes) -> tuple[str, str, dict]:
+        """The protocol, operation name and request parameters of a request."""
+        target = headers.get("X-Amz-Target")
+        if target:
+            return "json", target.rsplit(".", 1)[-1], json.loads(body or b"{}")
+        if service in SERVED:
+            return "rest-json", *self._route(service, method, path, body)
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
+        return "query", form.get("Action", "?"), form
+
+    def _route(self, service: str, method: str, path: str, body: bytes) -> tuple[str, dict]:
+        model = self.models[service]
+        url = urlsplit(path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        for name in model.operation_names:
+            operation = model.operation_model(name)
+            if operation.http["method"] != method:
+                continue
+            template = operation.http["requestUri"].split("?", 1)[0]
+            pattern = "^" + re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "/?$"
+            found = re.match(pattern, url.path)
+            if found is None:
+                continue
+            params: dict[str, Any] = json.loads(body) if body else {}
+            for member, shape in operation.input_shape.members.items():
+                location, wire = shape.serialization.get("location"), shape.serialization.get("name", member)
+                if location == "uri":
+                    params[member] = unquote(found.group(wire))
+                elif location == "querystring" and wire in query:
+                    params[member] = int(query[wire]) if shape.type_name == "integer" else query[wire]
+            return name, params
+        return "?", {}
+
+    # -- served services --------------------------------------------------------------------------------
+    def _serve(self, service: str, operation: str, account: str | None, region: str,
+               params: dict) -> tuple[int, dict, bytes]:
+        model = self.models[service]
+        protocol = model.metadata["protocol"]
+        if account is None:
+            return self._reply_error(service, protocol, "UnrecognizedClientException", 403,
+                                     "The security token included in the request is invalid.")
+        handler = getattr(self, f"_{service.replace('-', '_')}_{operation}", None)
+        if handler is None:
+            return self._reply_error(service, protocol, "UnknownOperationException", 404,
+                                     f"the stand-in does not serve {service}:{operation}")
+        report = self.validator.validate(params, model.operation_model(operation).input_shape)
+        if report.has_errors():
+            return self._reply_error(service, protocol, "ValidationException", 400, report.generate_report())
+        with self._lock:
+            state = self.region(account, region)
+            result = handler(state, params)
+        if isinstance(result, tuple):
+            code, message = result
+            return self._reply_error(service, protocol, code, None, message)
+        self._conform(service, operation, result)
+        content_type = "application/json" if protocol == "rest-json" else "application/x-amz-json-1.1"
+        return 200, {"Content-Type": content_type}, json.dumps(result).encode()
+
+    def _rum_ListAppMonitors(self, state: _Region, params: dict) -> dict:
+        names = sorted(state.monitors)
+        start = int(params.get("NextToken") or 0)
+        size = params.get("MaxResults", 10)
+        summaries = [{key: state.monitors[n][key] for key in ("Name", "Id", "Created", "LastModified", "State",
+                                                               "Platform")} for n in names[start:start + size]]
+        result: dict[str, Any] = {"AppMonitorSummaries": summaries}
+        if start + size < len(names):
+            result["NextToken"] = str(start + size)
+        return result
+
+    def _rum_GetAppMonitor(self, state: _Region, params: dict) -> dict | tuple:
+        monitor = state.monitors.get(params["Name"])
+        if monitor is None:
+            return "ResourceNotFoundException", f"app monitor {params['Name']} not found"
+        return {"AppMonitor": monitor}
+
+    def _rum_GetResourcePolicy(self, state: _Region, params: dict) -> dict | tuple:
+        if params["Name"] not in state.monitors:
+            return "ResourceNotFoundException", f"app monitor {params['Name']} not found"
+        policy = state.policies.get(params["Name"])
+        if policy is None:
+            return "PolicyNotFoundException", f"app monitor {params['Name']} has no resource policy"
+        return policy
+
+    def _cognito_identity_DescribeIdentityPool(self, state: _Region, params: dict) -> dict | tuple:
+        pool = state.pools.get(params["IdentityPoolId"])
+        if pool is None:
+            return "ResourceNotFoundException", f"IdentityPool '{params['IdentityPoolId']}' not found."
+        return pool["description"]
+
+    def _cognito_identity_GetIdentityPoolRoles(self, state: _Region, params: dict) -> dict | tuple:
+        pool = state.pools.get(params["IdentityPoolId"])
+        if pool is None:
+            return "ResourceNotFoundException", f"IdentityPool '{params['IdentityPoolId']}' not found."
+        return pool["roles"]
+
+    # -- errors ---------------------------------------------------------------------------------------
+    def _error(self, service: str, protocol: str, kind: str, operation: str) -> tuple[int, dict, bytes]:
+        code, status = FAULTS[kind][protocol]
+        if kind == "denied":
+            code = SERVICE_DENIED.get(service, code)
+        message = f"injected {kind}: not allowed to call {service}:{operation} now"
+        return self._reply_error(service, protocol, code, status, message)
+
+    def _reply_error(self, service: str, protocol: str, code: str, status: int | None,
+                     message: str) -> tuple[int, dict, bytes]:
+        if protocol == "query":
+            xml = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+                   f"</Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+            return status or 400, {"Content-Type": "text/xml"}, xml.encode()
+        model = self.models.get(service)
+        shape = model.shape_for(code) if model is not None and code in model.shape_names else None
+        if status is None:
+            status = shape.metadata.get("error", {}).get("httpStatusCode", 400) if shape is not None else 400
+        error: dict[str, Any] = {"message": message}
+        for member in shape.required_members if shape is not None else ():
+            error.setdefault(member, "standin")
+        if protocol == "rest-json":
+            return status, {"Content-Type": "application/json", "x-amzn-ErrorType": code}, json.dumps(error).encode()
+        return status, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps({"__type": code, **error}).encode()
+
+    # -- forwarding -----------------------------------------------------------------------------------
+    def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict, bytes]:
+        connection = http.client.HTTPConnection(self.backend.hostname, self.backend.port, timeout=60)
+        try:
+            sent = {k: v for k, v in headers.items() if k.lower() not in ("host", "connection")}
+            connection.request(method, path, body=body, headers=sent)
+            response = connection.getresponse()
+            payload = response.read()
+            kept = {k: v for k, v in response.getheaders()
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection")}
+            return response.status, kept, payload
+        finally:
+            connection.close()
+
+    def _learn_key(self, payload: bytes) -> None:
+        found = ASSUMED.search(payload.decode("utf-8", "replace"))
+        if found is not None:
+            with self._lock:
+                self.keys[found.group(1)] = found.group(2)

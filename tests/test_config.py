@@ -1,0 +1,173 @@
+"""Configuration files: discovery, validation (exit 2 with a located message), and every setting."""
+
+from __future__ import annotations
+
+import textwrap
+
+import jsonschema
+import pytest
+import yaml
+
+from rumpolicy.config import load_config, schema
+from rumpolicy.docs import config_example, config_example_toml
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
+BROKEN = (EXAMPLES / "broken" / "rum-shop.yaml").read_text()
+# Works, with one warning: the classic flow is left on although only the enhanced flow is used.
+WARNING_ONLY = (EXAMPLES / "correct" / "rum-web.yaml").read_text().replace("AllowClassicFlow: false",
+                                                                           "AllowClassicFlow: true")
+POLICY = ROOT / "fixtures" / "inputs" / "iam" / "guest-role-wildcard-permissions.yaml"
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "infra").mkdir()
+    return tmp_path
+
+
+def ids(result) -> list[str]:
+    return [f["rule_id"] for f in result.json()["findings"]]
+
+
+def test_yaml_config_found_walking_up_and_options_override_it(cli, project):
+    (project / "infra" / "web.yaml").write_text(WARNING_ONLY)
+    (project / ".rumpolicy.yaml").write_text("fail-on: warning\n")
+    sub = project / "infra"
+    import os
+    os.chdir(sub)
+    assert cli("check", "web.yaml").status == 1
+    assert cli("check", "web.yaml", "--fail-on", "error").status == 0
+    assert cli("check", "web.yaml", "--no-config").status == 0
+
+
+def test_pyproject_table_and_passing_over_a_pyproject_without_one(cli, project):
+    (project / "infra" / "web.yaml").write_text(WARNING_ONLY)
+    (project / "pyproject.toml").write_text('[tool.rumpolicy]\nignore = ["RUM-POOL-003"]\n')
+    (project / "infra" / "pyproject.toml").write_text('[project]\nname = "infra"\n')
+    import os
+    os.chdir(project / "infra")
+    result = cli("check", "web.yaml", "--format", "json", "--fail-on", "info")
+    assert result.status == 0 and ids(result) == []
+    # Nearer wins: a .rumpolicy.yaml in the infra folder replaces the pyproject table above it.
+    (project / "infra" / ".rumpolicy.yml").write_text("fail-on: info\n")
+    assert ids(cli("check", "web.yaml", "--format", "json")) == ["RUM-POOL-003"]
+
+
+def test_explicit_config_file(cli, project, tmp_path_factory):
+    (project / "infra" / "web.yaml").write_text(WARNING_ONLY)
+    elsewhere = tmp_path_factory.mktemp("cfg") / "strict.yaml"
+    elsewhere.write_text("fail-on: warning\n")
+    assert cli("check", "infra", "--config", str(elsewhere)).status == 1
+    missing = cli("check", "infra", "--config", "nope.yaml")
+    assert missing.status == 2 and "no such file" in missing.err
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("fail-on: fatal\n", ".rumpolicy.yaml:1:1: fail-on: 'fatal' is not one of ['error', 'warning', 'info']"),
+    ("select: [RUM-TRUST-002]\nfailon: error\n", ".rumpolicy.yaml:1:1: (top level): Additional properties are not allowed"),
+    ("select:\n  - RUM-TRUST-002\n  - RUM-TRUST-999\n", ".rumpolicy.yaml:3:5: select.1: no rule 'RUM-TRUST-999'"),
+    ("severity:\n  RUM-PERM-004: fatal\n", ".rumpolicy.yaml:2:3: severity.RUM-PERM-004: 'fatal' is not one of"),
+    ("severity:\n  RUM-NOPE-004: error\n", ".rumpolicy.yaml:2:3: severity.RUM-NOPE-004: no rule 'RUM-NOPE-004'"),
+    ("ignore: [RUM-SRC-000]\n", "RUM-SRC-000 cannot be ignored"),
+    ("region: Mars\n", ".rumpolicy.yaml:1:1: region: 'Mars' does not match"),
+    ("suppress:\n  - reason: no id\n", ".rumpolicy.yaml:2:5: suppress.0: 'id' is a required property"),
+    ("fail-on: [unclosed\n", ".rumpolicy.yaml:1:10: invalid YAML"),
+    ("- a list\n", "the settings must be a mapping"),
+])
+def test_invalid_yaml_config_exits_2_with_a_located_message(cli, project, text, expected):
+    (project / ".rumpolicy.yaml").write_text(text)
+    (project / "infra" / "web.yaml").write_text(WARNING_ONLY)
+    result = cli("check", "infra")
+    assert result.status == 2
+    assert result.out == ""
+    assert expected in result.err, result.err
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('[tool.rumpolicy]\nfail-on = 3\n', "pyproject.toml: tool.rumpolicy.fail-on: 3 is not one of"),
+    ('[tool.rumpolicy\n', "pyproject.toml: Expected ']'"),
+    ('[project]\nname = "x"\n', "pyproject.toml: no [tool.rumpolicy] table"),
+    ('[tool.rumpolicy]\nselect = ["RUM-PERM-123"]\n', "tool.rumpolicy.select.0: no rule 'RUM-PERM-123'"),
+])
+def test_invalid_pyproject_config_exits_2(cli, project, text, expected):
+    (project / "pyproject.toml").write_text(text)
+    result = cli("check", ".", "--config", "pyproject.toml")
+    assert result.status == 2 and expected in result.err, result.err
+
+
+def test_select_ignore_and_aliases(cli, project):
+    (project / "infra" / "shop.yaml").write_text(BROKEN)
+    (project / ".rumpolicy.yaml").write_text("select: [RUM-TRUST-002, RUM-PERM-004]\n")
+    assert ids(cli("check", "infra", "--format", "json")) == ["RUM-TRUST-002", "RUM-PERM-004"]
+    assert ids(cli("check", "infra", "--format", "json", "--select", "RUM-POOL-002")) == ["RUM-POOL-002"]
+    assert ids(cli("check", "infra", "--format", "json", "--ignore", "RUM-TRUST-002,RUM-PERM-004")) == []
+    # RUM-POOL-005 is reported as RUM-XREF-001: either id selects the rule.
+    assert cli("check", "infra", "--select", "RUM-POOL-005").status == 0
+    assert cli("check", "infra", "--select", "RUM-BOGUS-001").status == 2
+    assert cli("check", "infra", "--ignore", "RUM-SRC-003").status == 2
+
+
+def test_select_keeps_unreadable_files_reported(cli, project):
+    (project / "infra" / "broken.yaml").write_text("Resources:\n  X: [unclosed\n")
+    (project / ".rumpolicy.yaml").write_text("select: [RUM-TRUST-002]\n")
+    result = cli("check", "infra", "--format", "json")
+    assert result.status == 1 and ids(result) == ["RUM-SRC-000"]
+
+
+def test_severity_override(cli, project):
+    (project / "infra" / "web.yaml").write_text(WARNING_ONLY)
+    (project / ".rumpolicy.yaml").write_text("severity:\n  RUM-POOL-003: error\n")
+    result = cli("check", "infra", "--format", "json")
+    assert result.status == 1
+    assert [f["severity"] for f in result.json()["findings"]] == ["error"]
+
+
+def test_exclude_applies_to_walked_and_named_files(cli, project):
+    (project / "infra" / "legacy").mkdir()
+    (project / "infra" / "legacy" / "old.yaml").write_text(BROKEN)
+    (project / "infra" / "web.yaml").write_text(WARNING_ONLY)
+    (project / ".rumpolicy.yaml").write_text("exclude: ['legacy/']\n")
+    assert cli("check", "infra").status == 0
+    named = cli("check", "infra/legacy/old.yaml", "infra/web.yaml", "--format", "json")
+    assert named.status == 0 and named.json()["summary"]["files_checked"] == 1
+    assert cli("check", "infra", "--no-config").status == 1
+
+
+def test_app_monitors_region_account_partition(cli, project):
+    (project / ".rumpolicy.yaml").write_text(
+        "app-monitors: ['arn:aws:rum:us-east-1:123456789012:appmonitor/web']\n")
+    from_config = cli("check", str(POLICY), "--format", "json").json()["findings"]
+    from_option = cli("check", str(POLICY), "--format", "json", "--no-config",
+                      "--app-monitor", "arn:aws:rum:us-east-1:123456789012:appmonitor/web").json()["findings"]
+    assert from_config == from_option
+    assert "appmonitor/web" in from_config[-1]["message"]
+    (project / ".rumpolicy.yaml").write_text("region: eu-west-1\naccount: '123456789012'\npartition: aws-cn\n")
+    (project / "infra" / "shop.yaml").write_text(BROKEN)
+    pinned = cli("check", "infra", "--format", "json").out
+    by_options = cli("check", "infra", "--format", "json", "--no-config", "--region", "eu-west-1",
+                     "--account", "123456789012", "--partition", "aws-cn").out
+    assert pinned == by_options != cli("check", "infra", "--format", "json", "--no-config").out
+
+
+def test_var_files_are_relative_to_the_config_file(cli, project):
+    (project / ".rumpolicy.yaml").write_text("var-files: [env/prod.tfvars]\n")
+    result = cli("check", "infra")
+    assert result.status == 2 and "env/prod.tfvars" in result.err
+    (project / "env").mkdir()
+    (project / "env" / "prod.tfvars").write_text('region = "eu-west-1"\n')
+    assert cli("check", "infra").status == 0
+
+
+def test_the_documented_examples_are_valid(tmp_path):
+    example = config_example(schema())
+    jsonschema.validate(example, schema())
+    (tmp_path / ".rumpolicy.yaml").write_text(yaml.safe_dump(example))
+    (tmp_path / "pyproject.toml").write_text(config_example_toml(example))
+    from_yaml = load_config(tmp_path / ".rumpolicy.yaml")
+    from_toml = load_config(tmp_path / "pyproject.toml")
+    assert from_yaml.fail_on == from_toml.fail_on == "error"
+    assert from_yaml.severity == from_toml.severity and from_yaml.severity
+    assert [s.ids for s in from_yaml.suppress] == [s.ids for s in from_toml.suppress] == [("RUM-PERM-004",)]
+    assert textwrap.dedent(config_example_toml(example)).startswith("[tool.rumpolicy]\n")

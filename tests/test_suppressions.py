@@ -1,0 +1,192 @@
+"""Suppressions by comment (YAML, HCL), CloudFormation metadata and configuration, each with a reason."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
+BROKEN = (EXAMPLES / "broken" / "rum-shop.yaml").read_text()
+BROKEN_TF = (EXAMPLES / "terraform" / "broken" / "main.tf").read_text()
+REPORT_SCHEMA = json.loads((ROOT / "rumpolicy" / "schemas" / "report.schema.json").read_text())
+PERM5_LINE = "                Action: rum:*\n"          # RUM-PERM-005, line 35 of the broken example
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def check(cli, *args: str) -> tuple[int, dict]:
+    result = cli("check", *args, "--format", "json")
+    report = result.json()
+    jsonschema.validate(report, REPORT_SCHEMA)
+    return result.status, report
+
+
+def active(report: dict) -> list[tuple[str, int | None]]:
+    return [(f["rule_id"], f["location"]["line"]) for f in report["findings"] if not f["suppressed"]]
+
+
+def suppressed(report: dict) -> dict[str, dict]:
+    return {f["rule_id"]: f["suppression"] for f in report["findings"] if f["suppressed"]}
+
+
+def with_lines(text: str, replacements: dict[str, str]) -> str:
+    for old, new in replacements.items():
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_comment_above_and_at_the_end_of_the_line(cli, workdir):
+    (workdir / "t.yaml").write_text(with_lines(BROKEN, {
+        PERM5_LINE: "                # rumpolicy: ignore RUM-PERM-005 -- denied by an SCP (SEC-1)\n" + PERM5_LINE,
+        '                Resource: "*"\n': '                Resource: "*"  # rumpolicy: ignore RUM-PERM-004 -- shared role\n',
+    }))
+    status, report = check(cli, "t.yaml")
+    assert status == 1                                   # POOL-002 and TRUST-002 are still errors
+    assert active(report) == [("RUM-POOL-002", 12), ("RUM-TRUST-002", 25)]
+    assert suppressed(report)["RUM-PERM-005"] == {
+        "kind": "comment", "reason": "denied by an SCP (SEC-1)",
+        "location": {"path": "t.yaml", "line": 35, "column": 17, "pointer": ""}}
+    assert suppressed(report)["RUM-PERM-004"]["reason"] == "shared role"
+    assert report["summary"]["suppressed"] == 2 and report["summary"]["findings"] == 2
+    text = cli("check", "t.yaml").out
+    assert "RUM-PERM-005" not in text and "2 suppressed (--show-suppressed lists them)" in text
+    shown = cli("check", "t.yaml", "--show-suppressed").out
+    assert "t.yaml:36:17: error RUM-PERM-005 `rum:*` grants" in shown
+    assert "[suppressed by comment: denied by an SCP (SEC-1)]" in shown
+
+
+def test_suppressed_findings_do_not_fail_the_run(cli, workdir):
+    (workdir / "t.yaml").write_text(with_lines(BROKEN, {
+        "      AllowClassicFlow: false\n": "      AllowClassicFlow: false  # rumpolicy: ignore RUM-POOL-002 -- x\n",
+        "            Condition:\n": "            # rumpolicy: ignore RUM-TRUST-002 -- audience checked by the SCP\n"
+                                   "            Condition:\n",
+        PERM5_LINE: "                # rumpolicy: ignore RUM-PERM-005, RUM-PERM-004 -- y\n" + PERM5_LINE,
+        '                Resource: "*"\n': '                # rumpolicy: ignore RUM-PERM-004 -- z\n                Resource: "*"\n',
+    }))
+    status, report = check(cli, "t.yaml")
+    # The combined comment names RUM-PERM-004, which is not reported on its line.
+    assert active(report) == [("RUM-SRC-004", 36)]
+    (finding,) = [f for f in report["findings"] if not f["suppressed"]]
+    assert finding["message"] == "the comment suppression of `RUM-PERM-004` suppresses no finding"
+    assert finding["severity"] == "warning"
+    assert status == 0                                   # a warning, below --fail-on error
+    assert cli("check", "t.yaml", "--fail-on", "warning").status == 1
+
+
+def test_stacked_comments_and_a_comment_without_reason(cli, workdir):
+    (workdir / "t.yaml").write_text(with_lines(BROKEN, {
+        PERM5_LINE: "                # rumpolicy: ignore RUM-PERM-005 -- first\n"
+                    "                # rumpolicy: ignore RUM-TRUST-002\n" + PERM5_LINE,
+    }))
+    status, report = check(cli, "t.yaml")
+    assert suppressed(report) == {"RUM-PERM-005": {"kind": "comment", "reason": "first", "location": {
+        "path": "t.yaml", "line": 35, "column": 17, "pointer": ""}}}
+    src = [f for f in report["findings"] if f["rule_id"] == "RUM-SRC-004"]
+    assert [(f["location"]["line"], f["message"]) for f in src] == [
+        (36, "the comment suppression of `RUM-TRUST-002` gives no reason, so it does not take effect")]
+    assert status == 1
+
+
+def test_a_comment_above_a_resource_key_covers_that_line_only(cli, workdir):
+    (workdir / "t.yaml").write_text(with_lines(BROKEN, {
+        "  ShopGuestRole:\n": "  # rumpolicy: ignore RUM-PERM-005 -- wrong place\n  ShopGuestRole:\n"}))
+    _, report = check(cli, "t.yaml")
+    assert suppressed(report) == {}
+    assert ("RUM-PERM-005", 36) in active(report) and ("RUM-SRC-004", 14) in active(report)
+
+
+def test_unknown_and_unsuppressible_ids(cli, workdir):
+    (workdir / "t.yaml").write_text(with_lines(BROKEN, {
+        PERM5_LINE: "                # rumpolicy: ignore RUM-PERM-555, RUM-SRC-004 -- typo\n" + PERM5_LINE}))
+    _, report = check(cli, "t.yaml")
+    (finding,) = [f for f in report["findings"] if f["rule_id"] == "RUM-SRC-004"]
+    assert finding["message"] == ("the comment suppression names `RUM-PERM-555`, `RUM-SRC-004`, which is not a "
+                                  "rule that can be suppressed")
+
+
+def test_hcl_comments(cli, workdir):
+    (workdir / "main.tf").write_text(with_lines(BROKEN_TF, {
+        "  # The monitor hands out": "  # rumpolicy: ignore RUM-POOL-002 -- the basic flow is being retired\n"
+                                    "  # The monitor hands out",
+    }).replace('          Resource = "*"', '          Resource = "*" // rumpolicy: ignore RUM-PERM-004 -- shared'))
+    _, report = check(cli, "main.tf")
+    assert suppressed(report)["RUM-POOL-002"]["reason"] == "the basic flow is being retired"
+    assert suppressed(report)["RUM-PERM-004"]["reason"] == "shared"
+    assert [rule for rule, _ in active(report)] == ["RUM-TRUST-002", "RUM-PERM-005"]
+
+
+def test_resource_metadata_beside_other_rumpolicy_settings(cli, workdir):
+    text = with_lines(BROKEN, {
+        "Resources:\n": "Metadata:\n  rumpolicy:\n    region: eu-west-1\nResources:\n",
+        "  ShopGuestRole:\n    Type: AWS::IAM::Role\n": (
+            "  ShopGuestRole:\n    Type: AWS::IAM::Role\n    Metadata:\n      rumpolicy:\n        ignore:\n"
+            "          - id: RUM-PERM-005\n            reason: denied by an SCP\n"
+            "          - {id: RUM-TRUST-002}\n"),
+        "  ShopAppMonitor:\n    Type: AWS::RUM::AppMonitor\n": (
+            "  ShopAppMonitor:\n    Type: AWS::RUM::AppMonitor\n    Metadata:\n      rumpolicy:\n"
+            "        authorization: external\n        ignore: [{id: RUM-MON-002, reason: nothing to suppress}]\n"),
+    })
+    (workdir / "t.yaml").write_text(text)
+    _, report = check(cli, "t.yaml")
+    assert suppressed(report)["RUM-PERM-005"]["location"]["pointer"] == "/Resources/ShopGuestRole/Metadata/rumpolicy/ignore/0"
+    assert suppressed(report)["RUM-PERM-005"]["location"]["line"] == 22
+    messages = {f["location"]["line"]: f["message"] for f in report["findings"] if f["rule_id"] == "RUM-SRC-004"}
+    assert messages[24] == "the metadata suppression of `RUM-TRUST-002` gives no reason, so it does not take effect"
+    assert "`RUM-MON-002` suppresses no finding" in messages[max(messages)]
+    assert "RUM-TRUST-002" in [rule for rule, _ in active(report)]
+
+
+def test_metadata_that_is_not_a_list(cli, workdir):
+    (workdir / "t.yaml").write_text(with_lines(BROKEN, {
+        "  ShopGuestRole:\n    Type: AWS::IAM::Role\n":
+            "  ShopGuestRole:\n    Type: AWS::IAM::Role\n    Metadata:\n      rumpolicy:\n        ignore: RUM-PERM-005\n"}))
+    _, report = check(cli, "t.yaml")
+    (finding,) = [f for f in report["findings"] if f["rule_id"] == "RUM-SRC-004"]
+    assert finding["location"]["line"] == 18 and "must be a list" in finding["message"]
+
+
+def test_configuration_entries(cli, workdir):
+    (workdir / "legacy").mkdir()
+    (workdir / "legacy" / "old.yaml").write_text(BROKEN)
+    (workdir / "new.yaml").write_text(BROKEN)
+    (workdir / ".rumpolicy.yaml").write_text(
+        "suppress:\n"
+        "  - id: RUM-PERM-005\n    paths: [legacy/]\n    reason: the legacy account has an SCP\n"
+        "  - id: RUM-PERM-004\n    paths: ['legacy/**']\n"
+        "  - id: RUM-MON-001\n    paths: ['legacy/**']\n    reason: nothing to suppress\n"
+        "  - id: RUM-MON-002\n    paths: ['nowhere/**']\n    reason: out of scope of this run\n")
+    status, report = check(cli, ".")
+    sup = [(f["rule_id"], f["location"]["path"]) for f in report["findings"] if f["suppressed"]]
+    assert sup == [("RUM-PERM-005", "legacy/old.yaml")]
+    assert ("RUM-PERM-005", 35) in active(report)          # new.yaml is not covered
+    src = {f["location"]["line"]: f["message"] for f in report["findings"] if f["rule_id"] == "RUM-SRC-004"}
+    assert src == {5: "the config suppression of `RUM-PERM-004` gives no reason, so it does not take effect",
+                   7: "the config suppression of `RUM-MON-001` suppresses no finding"}
+    assert all(f["location"]["path"] == ".rumpolicy.yaml" for f in report["findings"] if f["rule_id"] == "RUM-SRC-004")
+    assert status == 1
+
+
+def test_a_suppression_of_a_rule_that_did_not_run_is_not_judged(cli, workdir):
+    (workdir / "t.yaml").write_text(with_lines(BROKEN, {
+        PERM5_LINE: "                # rumpolicy: ignore RUM-PERM-005 -- accepted\n" + PERM5_LINE}))
+    _, report = check(cli, "t.yaml", "--select", "RUM-TRUST-002,RUM-SRC-004")
+    assert active(report) == [("RUM-TRUST-002", 25)]
+    _, report = check(cli, "t.yaml", "--ignore", "RUM-SRC-004")
+    assert not [f for f in report["findings"] if f["rule_id"] == "RUM-SRC-004"]
+
+
+def test_json_files_have_no_comments(cli, workdir):
+    policy = '{"Version": "2012-10-17", "Statement": [{"Sid": "x", "Effect": "Allow", "Action": "rum:*", ' \
+             '"Resource": "*", "Condition": {"StringEquals": {"aws:Ref": " # rumpolicy: ignore RUM-PERM-005 -- no"}}}]}'
+    (workdir / "p.json").write_text(policy)
+    _, report = check(cli, "p.json", "--app-monitor", "arn:aws:rum:us-east-1:123456789012:appmonitor/web")
+    assert suppressed(report) == {}
