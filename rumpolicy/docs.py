@@ -36,7 +36,7 @@ def help_url(found: Rule) -> str:
 
 
 # Code-fence languages of fixture files, by suffix.
-FENCE_LANGUAGES = {".json": "json", ".json5": "json5", ".yaml": "yaml", ".yml": "yaml", ".tf": "hcl",
+FENCE_LANGUAGES = {".json": "json", ".json5": "json5", ".yaml": "yaml", ".yml": "yaml", ".tf": "hcl", ".tfvars": "hcl",
                    ".html": "html", ".htm": "html", ".js": "javascript", ".mjs": "javascript",
                    ".ts": "typescript", ".tsx": "tsx", ".jsx": "jsx"}
 

@@ -8,10 +8,14 @@ An IAM action is ``prefix:Operation``. The prefix of a service is taken to be it
 names. Both are heuristics: a few actions have no operation (``s3:ListBucket`` is the
 ``ListObjectsV2`` operation) and a few prefixes are neither a signing name nor a directory.
 
-Reading one model is cheap, so ``is_known`` opens the directory named like the prefix first. The
-full index (every model, about 0.7 s) is built only when that does not answer, and is kept on disk
-under ``$XDG_CACHE_HOME/rumpolicy`` (default ``~/.cache/rumpolicy``), keyed by the botocore version;
-an unwritable cache directory only costs the rebuild.
+Reading one model is cheap; knowing WHICH models make up a prefix needs every model's metadata.
+rumpolicy ships that map for the botocore version it pins (``data/service-prefixes.json``, written
+by ``python -m rumpolicy.iam.actions``; a test fails when it no longer matches the installed
+botocore), so a prefix such as ``rum`` costs one model, also on a first run in a fresh CI machine.
+With another botocore, or for a pattern whose prefix has wildcards (``*``), the full index (every
+model, about 0.7 s) is built and kept on disk under ``$XDG_CACHE_HOME/rumpolicy`` (default
+``~/.cache/rumpolicy``), keyed by the botocore version; an unwritable cache directory only costs
+the rebuild. The action names themselves always come from the installed models.
 """
 
 from __future__ import annotations
@@ -39,7 +43,11 @@ READ_ONLY_VERBS = ("Get", "List", "Describe", "Head", "BatchGet", "Search", "Que
 
 def service_actions(prefix: str) -> frozenset[str]:
     """Action names (``PutRumEvents``) of an IAM service prefix (``rum``); empty if unknown."""
-    return _index().get(prefix.lower(), frozenset())
+    prefix = prefix.lower()
+    shipped = _shipped_prefixes()
+    if shipped is None:
+        return _index().get(prefix, frozenset())
+    return _prefix_actions(prefix, tuple(shipped.get(prefix, ())))
 
 
 def expand(pattern: str) -> frozenset[str]:
@@ -47,12 +55,12 @@ def expand(pattern: str) -> frozenset[str]:
     prefix_pattern, colon, _ = pattern.partition(":")
     if not colon and pattern.strip("*") != "":
         return frozenset()
-    index = _index()
     if colon and not any(c in prefix_pattern for c in "*?"):
-        prefixes = [prefix_pattern.lower()] if prefix_pattern.lower() in index else []
-    else:
-        prefixes = list(index)
-    return frozenset(f"{prefix}:{name}" for prefix in prefixes for name in index[prefix]
+        prefix = prefix_pattern.lower()
+        return frozenset(f"{prefix}:{name}" for name in service_actions(prefix)
+                         if match_action(pattern, f"{prefix}:{name}"))
+    index = _index()
+    return frozenset(f"{prefix}:{name}" for prefix in index for name in index[prefix]
                      if match_action(pattern, f"{prefix}:{name}"))
 
 
@@ -66,13 +74,13 @@ def is_known(action: str) -> bool | None:
         return None
     prefix = prefix.lower()
     if any(c in action for c in "*?"):
-        if not any(c in prefix for c in "*?") and prefix not in _index():
+        if not any(c in prefix for c in "*?") and not service_actions(prefix):
             return None
         return bool(expand(action))
     if name.lower() in {op.lower() for op in _directory_actions(prefix)}:
         return True
-    actions = _index().get(prefix)
-    if actions is None:
+    actions = service_actions(prefix)
+    if not actions:
         return None
     return name.lower() in {op.lower() for op in actions}
 
@@ -121,6 +129,58 @@ def _directory_actions(prefix: str) -> frozenset[str]:
         return frozenset()
     model = _read_model(root / prefix)
     return frozenset(model.get("operations", {})) if model else frozenset()
+
+
+SHIPPED_PREFIXES = Path(__file__).parent / "data" / "service-prefixes.json"
+
+
+@lru_cache(maxsize=None)
+def _shipped_prefixes() -> dict[str, list[str]] | None:
+    """prefix -> model directories, shipped for one botocore version; None for any other version."""
+    try:
+        data = json.loads(SHIPPED_PREFIXES.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("botocore") != botocore_version():
+        return None
+    prefixes = data.get("prefixes")
+    return prefixes if isinstance(prefixes, dict) else None
+
+
+@lru_cache(maxsize=None)
+def _prefix_actions(prefix: str, directories: tuple[str, ...]) -> frozenset[str]:
+    root = data_dir()
+    if root is None:
+        return frozenset()
+    actions: set[str] = set()
+    for directory in directories:
+        model = _read_model(root / directory)
+        if model:
+            actions.update(model.get("operations", {}))
+    return frozenset(actions)
+
+
+def prefix_map() -> dict[str, list[str]]:
+    """prefix -> the model directories that make it up, over every model of the installed botocore."""
+    root = data_dir()
+    collected: dict[str, set[str]] = {}
+    if root is None or not root.is_dir():
+        return {}
+    for service in sorted(p for p in root.iterdir() if p.is_dir()):
+        model = _read_model(service)
+        if not model:
+            continue
+        metadata = model.get("metadata", {})
+        signing = metadata.get("signingName") or metadata.get("endpointPrefix")
+        for prefix in {service.name.lower(), *([signing.lower()] if isinstance(signing, str) else [])}:
+            collected.setdefault(prefix, set()).add(service.name)
+    return {prefix: sorted(dirs) for prefix, dirs in sorted(collected.items())}
+
+
+def write_prefix_map() -> None:
+    """Regenerate ``data/service-prefixes.json`` from the installed botocore (run after upgrading it)."""
+    payload = {"botocore": botocore_version(), "prefixes": prefix_map()}
+    SHIPPED_PREFIXES.write_text(json.dumps(payload, indent=0, sort_keys=True) + "\n", encoding="utf-8")
 
 
 @lru_cache(maxsize=None)
@@ -203,3 +263,8 @@ def _store_cache(path: Path, index: dict[str, frozenset[str]]) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+
+
+if __name__ == "__main__":
+    write_prefix_map()
+    print(f"wrote {SHIPPED_PREFIXES} for botocore {botocore_version()}")

@@ -22,7 +22,7 @@ from rumpolicy.load.terraform_plan import is_plan, load_plan
 from rumpolicy.load.webclient import (is_client_config, is_web_source, load_client_config,
                                       load_json5_client_config, load_web_source)
 from rumpolicy.model.inputs import InputFile
-from rumpolicy.model.link import link, link_clients
+from rumpolicy.model.link import drop_unrelated, link, link_clients
 from rumpolicy.model.resources import Inventory
 
 
@@ -83,6 +83,7 @@ def load_candidates(candidates: list[Candidate], options: LoadOptions) -> Invent
             # `terraform show -json` of a plan or a state: one group of its own.
             group = load_plan(parsed, file, options)
             link(group)
+            drop_unrelated(group)
             result.extend(group)
             result.files.append(file)
             continue
@@ -95,6 +96,7 @@ def load_candidates(candidates: list[Candidate], options: LoadOptions) -> Invent
                                account=account or options.account)
             group = load_template(parsed, file, env, options.parameters)
             link(group)
+            drop_unrelated(group)
             result.extend(group)
             result.files.append(file)
             continue

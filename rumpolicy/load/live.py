@@ -574,8 +574,7 @@ class _Builder:
             self.managed(record)
         if self.data.org is not None:
             self.org(self.data.org)
-        link(self.inventory)
-        self.explain_unread_roles()
+        link(self.inventory, unread_roles=self.data.roles.unread)
         self.explain_unread_pools()
         for org in self.inventory.org_policies:
             org.guest_roles = list(self.inventory.guest_roles)
@@ -712,22 +711,6 @@ class _Builder:
             record.arn, where.at("/PolicyVersion"), KIND_MANAGED_POLICY, arn=record.arn, name=name,
             document=parse_policy(_decoded(record.version.get("Document")), "/PolicyVersion/Document", where,
                                   name=name)))
-
-    def explain_unread_roles(self) -> None:
-        """Say why a role the monitors need is missing, where the linker says only that it is."""
-        unread = self.data.roles.unread
-        if not unread:
-            return
-        kept = []
-        for check in self.inventory.undecided:
-            arn = next((a for a in unread if check.rule_id is None and a in check.message), None)
-            if arn is None:
-                kept.append(check)
-                continue
-            kept.append(UndecidedCheck(None, check.subject, f"role {arn} was not read because {unread[arn]}, so its "
-                                                            "trust policy and permissions were not checked",
-                                       check.location))
-        self.inventory.undecided = kept
 
     # -- Organizations ------------------------------------------------------------------------------
     def org(self, data: OrgData) -> None:

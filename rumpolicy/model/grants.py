@@ -314,11 +314,12 @@ def appmonitor_name(resource: str) -> str | None:
 
 
 def is_monitor_id(segment: str) -> bool:
-    """A UUID, or ``!GetAtt <Monitor>.Id``: an app monitor's ID where IAM wants its name."""
+    """A UUID, ``!GetAtt <Monitor>.Id`` or Terraform's ``<monitor>.app_monitor_id``: an app monitor's
+    ID where IAM wants its name."""
     if UUID.match(segment):
         return True
     token = _is_single_token(segment)
-    return bool(token and token.kind == ATTR and token.detail.endswith(".Id"))
+    return bool(token and token.kind == ATTR and token.detail.endswith((".Id", ".app_monitor_id")))
 
 
 def has_glob(value: str) -> bool:

@@ -7,6 +7,8 @@ needs but the input does not contain is recorded as undecided (RUM-SRC-001), nev
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from rumpolicy.findings import Location
 from rumpolicy.iam import cognito
 from rumpolicy.model.inputs import UndecidedCheck
@@ -71,8 +73,12 @@ def _aws_managed_name(arn: str) -> str | None:
     return arn.rsplit("/", 1)[-1] if marker in arn else None
 
 
-def link(inventory: Inventory) -> None:
-    """Fill the links of one group of resources (one template, or the dumps of one folder)."""
+def link(inventory: Inventory, unread_roles: Mapping[str, str] | None = None) -> None:
+    """Fill the links of one group of resources (one template, or the dumps of one folder).
+
+    ``unread_roles`` maps role ARNs the loader tried and failed to read (a live account's
+    AccessDenied) to the reason, which the undecided note then gives instead of "not in the input".
+    """
     _resolve_policies(inventory)
     pools = {}
     for pool in inventory.pools:
@@ -107,10 +113,10 @@ def link(inventory: Inventory) -> None:
         return guests[id(role)]
 
     def missing_role(subject: str, arn: str, where: Location) -> None:
+        reason = (unread_roles or {}).get(arn)
+        why = f"was not read because {reason}" if reason else "is not in the input"
         inventory.undecided.append(UndecidedCheck(
-            None, subject,
-            f"role {render(arn)} is not in the input, so its trust policy and permissions were not checked",
-            where))
+            None, subject, f"role {render(arn)} {why}, so its trust policy and permissions were not checked", where))
 
     for monitor in inventory.monitors:
         if monitor.identity_pool_id is not None:
@@ -150,6 +156,18 @@ def link(inventory: Inventory) -> None:
             for monitor in declared:
                 guest(role).uses.append(MonitorUse(monitor, "declared", monitor.location))
     inventory.guest_roles.extend(guests.values())
+
+
+def drop_unrelated(inventory: Inventory) -> None:
+    """Forget the roles and policies of a linked, self-contained group that no RUM chain uses.
+
+    A template's Lambda and ECS roles are loaded because any role might turn out to be a guest
+    role; once linked, those that are not cost memory on every template of a large run and no rule
+    reads them (their input problems are already on the file).
+    """
+    used = {id(guest.role) for guest in inventory.guest_roles if guest.role is not None}
+    inventory.roles = [role for role in inventory.roles if id(role) in used]
+    inventory.managed_policies = []
 
 
 def link_clients(inventory: Inventory) -> None:

@@ -23,7 +23,7 @@ def _position(finding: Finding) -> str:
 def render(report: Report, *, color: bool = False, show_suppressed: bool = False) -> str:
     lines: list[str] = []
     shown = report.findings if show_suppressed else report.active
-    for source, group in groupby(shown, key=lambda f: f.location.source):
+    for _source, group in groupby(shown, key=lambda f: f.location.source):
         if lines:
             lines.append("")
         for finding in group:

@@ -15,11 +15,12 @@ from rumpolicy.iam import actions
 def fresh_catalogue(tmp_path, monkeypatch):
     """No test reads or writes the user's cache, and none sees another's in-memory index."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    actions._index.cache_clear()
-    actions._directory_actions.cache_clear()
+    caches = (actions._index, actions._directory_actions, actions._shipped_prefixes, actions._prefix_actions)
+    for cache in caches:
+        cache.cache_clear()
     yield
-    actions._index.cache_clear()
-    actions._directory_actions.cache_clear()
+    for cache in caches:
+        cache.cache_clear()
 
 
 def _model(directory: Path, version: str, metadata: dict, operations: list[str], *, gz: bool) -> None:
@@ -132,3 +133,20 @@ class TestInstalledBotocore:
         data = actions.data_dir()
         assert data is not None and (data / "rum").is_dir()
         assert actions.botocore_version()
+
+
+def test_the_shipped_prefix_map_matches_the_installed_botocore():
+    """Regenerate with `python -m rumpolicy.iam.actions` after upgrading botocore."""
+    import json
+
+    shipped = json.loads(actions.SHIPPED_PREFIXES.read_text())
+    assert shipped["botocore"] == actions.botocore_version()
+    assert shipped["prefixes"] == actions.prefix_map()
+
+
+def test_a_literal_prefix_reads_only_its_own_models(monkeypatch):
+    monkeypatch.setattr(actions, "_build_index", lambda: pytest.fail("the full index was built"))
+    monkeypatch.setattr(actions, "_load_cache", lambda path: None)
+    assert "rum:PutRumEvents" in actions.expand("rum:Put*")
+    assert "sagemaker:InvokeEndpoint" in actions.expand("sagemaker:Invoke*")   # in sagemaker-runtime
+    assert actions.is_known("rum:PutRumEvent") is False

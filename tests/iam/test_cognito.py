@@ -27,7 +27,7 @@ def test_the_shipped_json_matches_the_moto_mirror():
     from moto.iam.aws_managed_policies import aws_managed_policies_data
 
     mirror = json.loads(aws_managed_policies_data)
-    for path in sorted(DATA.glob("*.json")):
+    for path in sorted(DATA.glob("Amazon*.json")):
         assert json.loads(path.read_text()) == mirror[path.stem]["Document"], path.name
 
 

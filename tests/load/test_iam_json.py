@@ -553,7 +553,7 @@ def test_declared_monitor(arn: str, env: tuple[str, str, str, str]) -> None:
     ("storefront-web", "six colon-separated parts"),
     (f"arn:aws:iam::{ACCOUNT}:role/guest", "the service is 'iam'"),
     (f"arn:aws:rum:us-east-1:{ACCOUNT}:monitor/web", "the resource is 'monitor/web'"),
-    (f"arn:aws:rum:us-east-1:12345:appmonitor/web", "'12345' is not a 12-digit account id"),
+    ("arn:aws:rum:us-east-1:12345:appmonitor/web", "'12345' is not a 12-digit account id"),
     (f"arn:aws:rum:useast1:{ACCOUNT}:appmonitor/web", "'useast1' is not a region"),
     (f"arn:amazon:rum:us-east-1:{ACCOUNT}:appmonitor/web", "'amazon' is not a partition"),
     (f"arn:aws:rum:us-east-1:{ACCOUNT}:appmonitor/.hidden", "'.hidden' is not a valid app monitor name"),

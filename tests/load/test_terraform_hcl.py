@@ -541,3 +541,29 @@ def test_files_are_read_relative_to_the_root_module(tmp_path):
 def test_template_parts_keep_positions_in_json_strings():
     template = parse_template("arn:${var.x}", "m.tf.json", Span(3, 10))
     assert template.parts[0] == "arn:" and template.parts[1].span == Span(3, 10)
+
+
+def test_positions_are_the_same_with_hcl2s_own_parser(tmp_path):
+    # Where the parse table cannot be cached, hcl2's own parser (which works out positions itself) is used.
+    import os
+    import subprocess
+    import sys
+
+    code = ("from rumpolicy.load.terraform_syntax import _parser, parse_hcl\n"
+            "c = parse_hcl(open('main.tf').read(), 'main.tf')\n"
+            "b = c.top_blocks[0]\n"
+            "policy = b.body.attribute('assume_role_policy')\n"
+            "print(_parser().options.propagate_positions, b.span, policy.span, policy.expr.span)\n")
+    (tmp_path / "main.tf").write_text(GUEST_TRUST)
+    outputs = []
+    # A cache folder below a file can never be created.
+    for cache in (os.environ.get("XDG_CACHE_HOME"), str(tmp_path / "main.tf" / "cache")):
+        env = {k: v for k, v in os.environ.items() if k != "XDG_CACHE_HOME"}
+        if cache:
+            env["XDG_CACHE_HOME"] = cache
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
+                              timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(proc.stdout.split(" ", 1))
+    assert [flag for flag, _ in outputs] == ["False", "True"]
+    assert outputs[0][1] == outputs[1][1] and outputs[0][1].startswith("Span(line=2, column=1)")
