@@ -8,7 +8,8 @@ the corpus of size N. About 70% of the stacks are YAML (short, long or mixed int
 attachment, guest role with trust policy and inline or managed permissions, app monitor, sometimes
 a resource policy given as a JSON string through ``Fn::Sub`` -- plus unrelated resources (S3
 buckets, Lambda functions with roles and log groups, SNS topics, SQS queues, DynamoDB tables, KMS
-keys, SSM parameters, alarms, schedules): 20 to 60 resources, roughly 300 to 900 YAML lines.
+keys, SSM parameters, alarms, schedules): 20 to about 60 resources (median 34), YAML stacks of
+about 300 to 1,350 lines (median about 630; 10th-90th percentile 430-920).
 
 About 45% of the stacks are broken the way real stacks break (trust without ``aud``, ``rum:*`` on
 ``*``, a wrong monitor name in the ARN, classic flow off with ``GuestRoleArn``, ...); the others are

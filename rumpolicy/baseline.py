@@ -5,16 +5,20 @@ then reports only findings whose fingerprint is not recorded. A fingerprint is a
 
 - the rule id,
 - the file, relative to the project root (``rumpolicy.paths``), so it does not depend on the
-  current directory or on how the path was given,
+  current directory or on how the path was given; for an audit, the live location
+  (``aws://ACCOUNT/REGION``, ``aws://ACCOUNT``) as it is,
 - the subject (logical id, Terraform address, ARN),
 - the JSON pointer with list indices replaced by ``*`` (the property, not its position), and
 - the message, which quotes the offending value.
 
 Line numbers are not part of it: edits that move lines leave fingerprints alone, while a change
-of the offending value makes a new finding. Fingerprints are counted, not just collected: two
-equal findings in the baseline excuse two, and a third is new. Suppressed findings are not
-recorded (the suppression already excuses them), nor are RUM-SRC-000 and RUM-SRC-003: a file that
-cannot be read or a rule that crashed means a check was not made, which a baseline never excuses.
+of the offending value makes a new finding. Live findings have no lines, and nothing of a run
+(time, the order the API listed things in or the concurrent reads finished in) enters a
+fingerprint: the audit puts what it read in a fixed order (``rumpolicy.audit.runner``).
+Fingerprints are counted, not just collected: two equal findings in the baseline excuse two, and
+a third is new. Suppressed findings are not recorded (the suppression already excuses them), nor
+are RUM-SRC-000 and RUM-SRC-003: a file that cannot be read or a rule that crashed means a check
+was not made, which a baseline never excuses.
 Rewriting a baseline records only the current findings, so fixed ones drop out of it.
 """
 

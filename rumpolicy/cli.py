@@ -2,7 +2,9 @@
 
 Exit status of ``check``: 0 when no finding that counts (not suppressed, not in the baseline) is at
 or above ``--fail-on``, 1 otherwise, 2 for usage errors (unknown option, missing path, malformed
-argument, invalid configuration, unreadable baseline, unwritable output).
+argument, invalid configuration, unreadable baseline, unwritable output). ``audit`` shares the
+configuration, suppressions, baselines and exit status with ``check`` (``_settings``, ``_judge``),
+and also exits 2 when it could read nothing.
 
 Reports: ``--format F`` may be repeated, and ``-o FILE`` names the file for the ``--format`` just
 before it (see ``outputs_from``); ``emit_reports`` renders and writes them for every subcommand.
@@ -22,6 +24,7 @@ from rumpolicy import __version__
 from rumpolicy.findings import Severity
 
 if TYPE_CHECKING:
+    from rumpolicy.config import Config
     from rumpolicy.report import Report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -88,6 +91,25 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
                              "output); without --format, writes the text report")
     parser.add_argument("--show-suppressed", action="store_true",
                         help="list suppressed findings in the text report (JSON and SARIF always list them)")
+
+
+def add_policy_options(parser: argparse.ArgumentParser) -> None:
+    """What ``check`` and ``audit`` share: the configuration, the rules, the exit status and the baseline."""
+    parser.add_argument("--fail-on", choices=[s.value for s in Severity], default=None,
+                        help="lowest severity that makes the exit status 1 (default: error, or `fail-on` "
+                             "in the configuration)")
+    parser.add_argument("--no-color", action="store_true", help="never colour the text output")
+    parser.add_argument("--config", metavar="FILE",
+                        help="the configuration file (default: the nearest .rumpolicy.yaml or pyproject.toml "
+                             "with [tool.rumpolicy], walking up from the current directory)")
+    parser.add_argument("--no-config", action="store_true", help="ignore configuration files")
+    parser.add_argument("--select", type=_rule_ids, action="extend", default=None, metavar="IDS",
+                        help="run only these rules (comma-separated, repeatable; replaces `select`)")
+    parser.add_argument("--ignore", type=_rule_ids, action="extend", default=None, metavar="IDS",
+                        help="do not run these rules (comma-separated, repeatable; replaces `ignore`)")
+    parser.add_argument("--baseline", metavar="FILE", help="report only findings that FILE does not record")
+    parser.add_argument("--write-baseline", metavar="FILE",
+                        help="record the current findings in FILE (then report only what it cannot record)")
 
 
 def outputs_from(args: argparse.Namespace) -> list[Output]:
@@ -191,9 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "policies and AWS CLI output. Never touches the network.")
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (folders are walked)")
     add_output_options(check)
-    check.add_argument("--fail-on", choices=[s.value for s in Severity], default=None,
-                       help="lowest severity that makes the exit status 1 (default: error, or `fail-on` "
-                            "in the configuration)")
+    add_policy_options(check)
     check.add_argument("--app-monitor", action="append", default=None, metavar="ARN",
                        help="an app monitor that bare permission policies must serve (repeatable)")
     check.add_argument("--region", type=_pattern(REGION, "a region"),
@@ -208,21 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "modules, as `terraform plan -var-file` reads it (repeatable; later files win)")
     check.add_argument("--max-file-size", type=_size, default=5 * 1024 * 1024, metavar="SIZE",
                        help="larger files are reported, not read (default: 5M)")
-    check.add_argument("--no-color", action="store_true", help="never colour the text output")
-    check.add_argument("--config", metavar="FILE",
-                       help="the configuration file (default: the nearest .rumpolicy.yaml or pyproject.toml "
-                            "with [tool.rumpolicy], walking up from the current directory)")
-    check.add_argument("--no-config", action="store_true", help="ignore configuration files")
-    check.add_argument("--select", type=_rule_ids, action="extend", default=None, metavar="IDS",
-                       help="run only these rules (comma-separated, repeatable; replaces `select`)")
-    check.add_argument("--ignore", type=_rule_ids, action="extend", default=None, metavar="IDS",
-                       help="do not run these rules (comma-separated, repeatable; replaces `ignore`)")
     check.add_argument("--skip-unrecognized", action="store_true",
                        help="treat named files like files found by walking: skip the ones rumpolicy does not "
                             "recognize quietly (for pre-commit and tools that pass every changed file)")
-    check.add_argument("--baseline", metavar="FILE", help="report only findings that FILE does not record")
-    check.add_argument("--write-baseline", metavar="FILE",
-                       help="record the current findings in FILE (then report only what it cannot record)")
 
     add_audit_parser(commands)
 
@@ -242,21 +250,14 @@ def _use_color(stream, disabled: bool) -> bool:
 def _check(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from rumpolicy import baseline, suppress
-    from rumpolicy.config import ConfigError, override_severity, resolve, selected_rules, with_options
-    from rumpolicy.engine import run
     from rumpolicy.load import LoadOptions, discover
     from rumpolicy.load.files import load_candidates
     from rumpolicy.load.iam_json import declared_monitor
-    from rumpolicy.paths import project_root
-    from rumpolicy.report import Report
 
-    try:
-        config = with_options(resolve(args.config, args.no_config), select=args.select, ignore=args.ignore)
-        outputs = outputs_from(args)
-    except (ConfigError, ValueError) as exc:
-        print(f"rumpolicy: error: {exc}", file=sys.stderr)
+    settings = _settings(args)
+    if settings is None:
         return EXIT_USAGE
+    config, outputs = settings
     var_files = list(args.var_file) or list(config.var_files or ())      # --var-file replaces `var-files`
     missing = [p for p in args.paths if not os.path.exists(p)] + [p for p in var_files if not os.path.isfile(p)]
     if missing:
@@ -287,25 +288,63 @@ def _check(args: argparse.Namespace) -> int:
     if args.skip_unrecognized:
         candidates = [replace(c, explicit=False) for c in candidates]
     inventory = load_candidates(candidates, options)
+    return _judge(args, config, outputs, inventory, files_checked=sum(1 for f in inventory.files if f.kind))
+
+
+def _settings(args: argparse.Namespace) -> "tuple[Config, list[Output]] | None":
+    """The configuration in force (the file, then ``--select``/``--ignore``) and the reports to write.
+
+    None after saying why on stderr: the configuration or the output options are wrong (exit 2).
+    """
+    from rumpolicy.config import ConfigError, resolve, with_options
+
+    try:
+        config = with_options(resolve(args.config, args.no_config), select=args.select, ignore=args.ignore)
+        return config, outputs_from(args)
+    except (ConfigError, ValueError) as exc:
+        print(f"rumpolicy: error: {exc}", file=sys.stderr)
+        return None
+
+
+def _judge(args: argparse.Namespace, config: "Config", outputs: Sequence[Output], inventory, *, files_checked: int,
+           coverage: tuple | None = None, live_scopes: dict[str, bool] | None = None,
+           record_baseline: bool = True) -> int:
+    """What ``check`` and ``audit`` do once the inputs are read, and the exit status.
+
+    Runs the selected rules, applies the suppressions (``live_scopes``: the audit's locations and
+    whether each was read completely), the severity overrides and the baseline, then writes the
+    reports. ``record_baseline`` False leaves ``--write-baseline``'s file as it was (an audit that
+    could read nothing).
+    """
+    from dataclasses import replace
+
+    from rumpolicy import baseline, suppress
+    from rumpolicy.config import override_severity, selected_rules
+    from rumpolicy.engine import run
+    from rumpolicy.paths import project_root
+    from rumpolicy.report import Report
+
     rules = selected_rules(config)
     result = run(inventory, rules)
-    result = suppress.apply(result, inventory.files, config.suppress, rules_run={r.id for r in rules})
+    result = suppress.apply(result, inventory.files, config.suppress, rules_run={r.id for r in rules},
+                            live_scopes=live_scopes)
     result = replace(result, findings=override_severity(result.findings, config.severity))
     root = project_root()
     baselined = 0
+    write_to = args.write_baseline if record_baseline else None
     try:
-        if args.write_baseline:
-            recorded = baseline.write(Path(args.write_baseline), result.findings, root)
-            print(f"rumpolicy: recorded {recorded} finding{'s' if recorded != 1 else ''} in {args.write_baseline}",
+        if write_to:
+            recorded = baseline.write(Path(write_to), result.findings, root)
+            print(f"rumpolicy: recorded {recorded} finding{'s' if recorded != 1 else ''} in {write_to}",
                   file=sys.stderr)
-        baseline_file = args.write_baseline or args.baseline
+        baseline_file = write_to or args.baseline
         if baseline_file:
             kept, baselined = baseline.new_findings(result.findings, baseline.read(Path(baseline_file)), root)
             result = replace(result, findings=kept)
     except baseline.BaselineError as exc:
         print(f"rumpolicy: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    report = Report(result, files_checked=sum(1 for f in inventory.files if f.kind), baselined=baselined,
+    report = Report(result, files_checked=files_checked, coverage=coverage, baselined=baselined,
                     chains=_chains(inventory, result, outputs))
     if os.environ.get("RUMPOLICY_DEBUG"):
         for failure in result.failures:
@@ -350,9 +389,7 @@ def add_audit_parser(commands) -> None:
     audit.add_argument("--max-attempts", type=_positive, default=8, metavar="N",
                        help="attempts per call, the first included (default: 8)")
     add_output_options(audit)
-    audit.add_argument("--fail-on", choices=[s.value for s in Severity], default="error",
-                       help="lowest severity that makes the exit status 1 (default: error)")
-    audit.add_argument("--no-color", action="store_true", help="never colour the text output")
+    add_policy_options(audit)
 
 
 def _accounts(text: str) -> list[str]:
@@ -370,18 +407,19 @@ def _positive(text: str) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    """``rumpolicy audit``: exit 0/1 as ``check``; 2 for usage errors and when nothing could be checked."""
+    """``rumpolicy audit``: exit 0/1 as ``check``; 2 for usage errors and when nothing could be checked.
+
+    The configuration, suppressions, severity overrides and baselines work as in ``check``
+    (``_judge``); a baseline is not rewritten by an audit that could read nothing.
+    """
     from rumpolicy.audit import AuditError, AuditOptions, run_audit
     from rumpolicy.audit.progress import Progress
     from rumpolicy.audit.readonly import ReadOnlyViolation
-    from rumpolicy.engine import run
-    from rumpolicy.report import Report
 
-    try:
-        outputs = outputs_from(args)
-    except ValueError as exc:
-        print(f"rumpolicy: error: {exc}", file=sys.stderr)
+    settings = _settings(args)
+    if settings is None:
         return EXIT_USAGE
+    config, outputs = settings
     if args.org and not args.role_name:
         print("rumpolicy: error: --org needs --role-name (the role to assume in each member account)", file=sys.stderr)
         return EXIT_USAGE
@@ -401,15 +439,17 @@ def _audit(args: argparse.Namespace) -> int:
     except ReadOnlyViolation as exc:     # a defect in rumpolicy: nothing was changed, and nothing is reported
         print(f"rumpolicy: internal error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    result = run(audited.inventory)
-    report = Report(result, files_checked=0, coverage=audited.coverage,
-                    chains=_chains(audited.inventory, result, outputs))
-    status = emit_reports(report, outputs, fail_on=Severity(args.fail_on), no_color=args.no_color,
-                          show_suppressed=args.show_suppressed)
+    status = _judge(args, config, outputs, audited.inventory, files_checked=0, coverage=audited.coverage,
+                    live_scopes=audited.scopes_read, record_baseline=audited.checked_anything)
     if not audited.checked_anything:
+        kept = f"; {args.write_baseline} was left as it was" if args.write_baseline else ""
         print("rumpolicy: error: nothing could be checked: no region of any account could be read "
-              "(see the coverage in the report)", file=sys.stderr)
+              f"(see the coverage in the report){kept}", file=sys.stderr)
         return EXIT_USAGE
+    unread = [scope for scope, complete in audited.scopes_read.items() if not complete]
+    if args.write_baseline and unread and status != EXIT_USAGE:
+        print(f"rumpolicy: warning: {len(unread)} of {len(audited.scopes_read)} scopes were not fully read, so "
+              f"{args.write_baseline} lacks whatever their unread parts would show (see the coverage)", file=sys.stderr)
     return status
 
 

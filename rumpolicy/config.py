@@ -3,6 +3,8 @@
 Found by walking up from the current directory; validated against the JSON Schema shipped as
 ``rumpolicy/schemas/config.schema.json`` (which also generates ``docs/configuration.md``). Every
 problem is a ``ConfigError`` naming the file, and where known the line, and the setting.
+``check`` and ``audit`` both read it; the settings about files and templates (``exclude``,
+``app-monitors``, ``var-files``, ``region``, ``account``, ``partition``) are ``check``'s alone.
 """
 
 from __future__ import annotations
@@ -155,8 +157,9 @@ def load_config(path: Path) -> Config:
     for index, entry in enumerate(data.get("suppress", ())):
         _canonical(entry["id"], lambda i=index: where(["suppress", i, "id"]))
         pointer = join_pointer("", *table, "suppress", index)
+        written = Location(_shown(path), pointer, span_for(join_pointer("", "suppress", index)))
         suppress.append(ConfigSuppression((entry["id"],), entry.get("reason"), tuple(entry.get("paths", ())), base,
-                                          Location(_shown(path), pointer, span_for(join_pointer("", "suppress", index)))))
+                                          written, subjects=tuple(entry.get("subjects", ()))))
     config = Config(
         path=path, fail_on=data.get("fail-on"),
         select=rule_ids("select") if "select" in data else None,

@@ -10,13 +10,16 @@ Three places can suppress a finding, and each needs a reason:
 - CloudFormation resource metadata ``Metadata: {rumpolicy: {ignore: [{id: RUM-PERM-004, reason: ...}]}}``:
   covers findings located anywhere inside that resource (its JSON pointer is under it).
 - configuration entries ``suppress: [{id: RUM-PERM-004, paths: [legacy/**], reason: ...}]``: cover
-  the rule's findings in files matching the (gitignore-style) path globs, everywhere without ``paths``.
+  the rule's findings in files matching the (gitignore-style) path globs, everywhere without ``paths``;
+  ``aws://`` paths match the locations of an audit (``LivePattern``), and ``subjects`` globs narrow an
+  entry to findings about those resources (ARNs, pool ids, logical ids).
 
 A suppressed finding stays in the report, marked with its suppression, and never fails the run.
 A suppression without a reason does not take effect. Every suppression that is malformed, names
 no rule, has no reason, or suppresses nothing is reported as RUM-SRC-004; a configuration entry
-only counts as suppressing nothing when one of the checked files matches its paths, and no
-suppression is judged unused when a rule it names did not run (``select``/``ignore``).
+only counts as suppressing nothing when one of the checked files or fully read live locations
+matches its paths and no location it depends on was left partly or wholly unread, and no suppression
+is judged unused when a rule it names did not run (``select``/``ignore``).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from rumpolicy.engine import RunResult, find_rule, run_subjects
 from rumpolicy.findings import Finding, Location, Span, Suppressed, join_pointer
@@ -44,9 +47,54 @@ class ConfigSuppression:
 
     ids: tuple[str, ...]
     reason: str | None
-    paths: tuple[str, ...]          # gitignore-style globs relative to ``base``; empty: every file
+    paths: tuple[str, ...]          # gitignore-style globs relative to ``base``, or ``aws://`` ones; empty: everywhere
     base: Path                      # the folder of the configuration file
     location: Location              # where the entry is written
+    subjects: tuple[str, ...] = ()  # globs over the findings' subjects (``*``, ``?`` as in IAM); empty: any
+
+
+LIVE_SCHEME = "aws://"
+
+
+@dataclass(frozen=True)
+class LivePattern:
+    """An ``aws://ACCOUNT[/REGION]`` path of a configuration entry, matched against an audit's locations.
+
+    Audit findings are located at ``aws://ACCOUNT/REGION`` (regional resources) or ``aws://ACCOUNT``
+    (IAM and Organizations, which are global). The account and region parts are globs (``*``, ``?``),
+    each within its part. ``aws://ACCOUNT`` covers the whole account: its global resources and
+    every region. ``aws://ACCOUNT/REGION`` covers that region; a global location has an empty region,
+    which a region glob of just ``*`` matches, so ``aws://ACCOUNT/*`` too covers the whole account
+    while ``aws://ACCOUNT/eu-*`` covers only regional findings.
+    """
+
+    account: str
+    region: str | None              # None: the whole account
+
+    @classmethod
+    def parse(cls, text: str) -> LivePattern:
+        account, slash, region = text[len(LIVE_SCHEME):].partition("/")
+        return cls(account, region if slash else None)
+
+    def matches(self, source: str) -> bool:
+        if not source.startswith(LIVE_SCHEME):
+            return False
+        account, _, region = source[len(LIVE_SCHEME):].partition("/")
+        return _glob(self.account, account) and (self.region is None or _glob(self.region, region))
+
+    def depends_on(self, scope: str) -> bool:
+        """Can findings under this pattern hang on what the audit read at ``scope``?
+
+        Regional findings also depend on the account's global resources (a monitor on its role).
+        """
+        account, slash, _ = scope[len(LIVE_SCHEME):].partition("/")
+        return self.matches(scope) or (scope.startswith(LIVE_SCHEME) and not slash and _glob(self.account, account))
+
+
+def _glob(pattern: str, value: str) -> bool:
+    from rumpolicy.iam.globs import match_resource
+
+    return match_resource(pattern, value) is True
 
 
 @dataclass
@@ -65,6 +113,11 @@ class SourceCache:
             except (SourceError, OSError):
                 self.texts[path] = None        # the loader has reported it (RUM-SRC-000)
         return self.texts[path]
+
+    def forget(self, path: str) -> None:
+        """Drop a file's text once its suppressions are read: a large run must not hold every file."""
+        self.texts.pop(path, None)
+        self.parsed.pop(path, None)
 
     def parse(self, path: str):
         if path not in self.parsed:
@@ -185,25 +238,40 @@ def metadata_suppressions(path: str, cache: SourceCache) -> list[_Active]:
 
 # --- configuration ------------------------------------------------------------------------------------
 
-def config_suppressions(entries: Sequence[ConfigSuppression], files: Sequence[InputFile]) -> list[_Active]:
+def config_suppressions(entries: Sequence[ConfigSuppression], files: Sequence[InputFile],
+                        live_scopes: Mapping[str, bool] | None = None) -> list[_Active]:
+    """The configuration's entries with what each covers.
+
+    ``live_scopes``: in an audit, every location it read (``aws://ACCOUNT``, ``aws://ACCOUNT/REGION``)
+    and whether it was read completely (coverage ``checked``).
+    """
     if not entries:
         return []
     import pathspec
 
+    live_scopes = live_scopes or {}
     out: list[_Active] = []
     for entry in entries:
         record = _record("config", entry.location, entry.ids, entry.reason)
-        if not entry.paths:
-            out.append(_Active(record, lambda f: True))
-            continue
-        spec = pathspec.GitIgnoreSpec.from_lines(entry.paths)
+        live = [LivePattern.parse(p) for p in entry.paths if p.startswith(LIVE_SCHEME)]
+        globs = [p for p in entry.paths if not p.startswith(LIVE_SCHEME)]
+        spec = pathspec.GitIgnoreSpec.from_lines(globs) if globs else None
 
-        def matches(source: str, spec=spec, base=entry.base) -> bool:
-            relative = _relative(source, base)
+        def within(source: str, spec=spec, base=entry.base, live=live, everywhere=not entry.paths) -> bool:
+            if everywhere or any(pattern.matches(source) for pattern in live):
+                return True
+            relative = _relative(source, base) if spec is not None else None
             return relative is not None and spec.match_file(relative)
 
-        record.in_scope = any(matches(file.path) for file in files)
-        out.append(_Active(record, lambda f, m=matches: m(f.location.source)))
+        def about(subject: str, subjects=entry.subjects) -> bool:
+            return not subjects or any(_glob(pattern, subject) for pattern in subjects)
+
+        # What it would suppress may be among what an audit could not read: then it is not judged.
+        unread = [scope for scope, complete in live_scopes.items() if not complete
+                  and (not entry.paths or any(pattern.depends_on(scope) for pattern in live))]
+        read = [scope for scope, complete in live_scopes.items() if complete]
+        record.in_scope = not unread and (not entry.paths or any(within(s) for s in [f.path for f in files] + read))
+        out.append(_Active(record, lambda f, w=within, a=about: w(f.location.source) and a(f.subject)))
     return out
 
 
@@ -221,11 +289,13 @@ def _relative(source: str, base: Path) -> str | None:
 # --- the stage ----------------------------------------------------------------------------------------
 
 def apply(result: RunResult, files: Sequence[InputFile], config: Sequence[ConfigSuppression] = (),
-          rules_run: Iterable[str] | None = None, cache: SourceCache | None = None) -> RunResult:
+          rules_run: Iterable[str] | None = None, cache: SourceCache | None = None,
+          live_scopes: Mapping[str, bool] | None = None) -> RunResult:
     """Mark suppressed findings and add RUM-SRC-004 findings for suppressions that are wrong.
 
     ``files``: the inputs of the run (comments and metadata are read from the recognized ones);
-    ``rules_run``: ids of the rules that ran (default: every rule).
+    ``rules_run``: ids of the rules that ran (default: every rule); ``live_scopes``: in an audit, the
+    locations read and whether completely (``config_suppressions``).
     """
     cache = cache or SourceCache()
     suppressions: list[_Active] = []
@@ -238,7 +308,8 @@ def apply(result: RunResult, files: Sequence[InputFile], config: Sequence[Config
         suppressions += comment_suppressions(file.path, text)
         if file.kind == "cloudformation":
             suppressions += metadata_suppressions(file.path, cache)
-    suppressions += config_suppressions(config, files)
+        cache.forget(file.path)
+    suppressions += config_suppressions(config, files, live_scopes)
     if not suppressions:
         return result
     ran = set(rules_run) if rules_run is not None else None

@@ -9,7 +9,8 @@ from rumpolicy.engine import Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
 from rumpolicy.model.coverage import is_declaration
-from rumpolicy.model.symbols import has_symbols, is_unknown, render
+from rumpolicy.model.dialect import prop, render_for
+from rumpolicy.model.symbols import has_symbols, is_unknown
 
 # botocore rum 2018-05-10 service-2.json, shape ``AppMonitorDomain`` (length 1-253), copied verbatim.
 # botocore >= 1.36 ships it unanchored; it is anchored here as a whole (RUM-REQUIREMENTS INPUT-6),
@@ -61,41 +62,43 @@ def app_monitor_domain_invalid(monitor: AppMonitor) -> Iterator:
     """
     domain, domains = monitor.domain, monitor.domain_list
     declared = is_declaration(monitor)
+    one, many = prop(monitor, "Domain"), prop(monitor, "DomainList")
     if domain is None and domains is None:
         if declared:
-            yield Violation(monitor, f"app monitor {monitor.subject} has neither `Domain` nor `DomainList`")
+            yield Violation(monitor, f"app monitor {monitor.subject} has neither `{one}` nor `{many}`")
         return
     if domain is not None and domains is not None and declared:
-        yield Violation(domains, f"app monitor {monitor.subject} has both `Domain` and `DomainList`; "
+        yield Violation(domains, f"app monitor {monitor.subject} has both `{one}` and `{many}`; "
                                  "the RUM API accepts only one of them")
         return
     if domain is not None:
-        yield from _check_domain(domain, domain.value, "`Domain`")
+        yield from _check_domain(monitor, domain, domain.value, f"`{one}`")
     if domains is None:
         return
     value = domains.value
     if is_unknown(value):
-        yield Undecided(domains, f"`DomainList` could not be resolved ({value}), so it was not checked")
+        yield Undecided(domains, f"`{many}` could not be resolved ({value}), so it was not checked")
         return
     if not isinstance(value, list):
-        yield Violation(domains, f"`DomainList` must be a list of domains, not `{render(value)}`")
+        yield Violation(domains, f"`{many}` must be a list of domains, not `{render_for(monitor, value)}`")
         return
     if not value:
-        yield Violation(domains, "`DomainList` is empty; the RUM API requires 1 to 5 domains")
+        yield Violation(domains, f"`{many}` is empty; the RUM API requires 1 to 5 domains")
         return
     if len(value) > MAX_ITEMS:
-        yield Violation(domains, f"`DomainList` has {len(value)} domains; the RUM API accepts at most {MAX_ITEMS}")
+        yield Violation(domains, f"`{many}` has {len(value)} domains; the RUM API accepts at most {MAX_ITEMS}")
     for item in value:
-        yield from _check_domain(domains, item, "`DomainList` item")
+        yield from _check_domain(monitor, domains, item, f"`{many}` item")
 
 
-def _check_domain(node, value, label: str) -> Iterator:
+def _check_domain(monitor: AppMonitor, node, value, label: str) -> Iterator:
     if is_unknown(value):
         yield Undecided(node, f"{label} could not be resolved ({value}), so it was not checked")
     elif not isinstance(value, str):
-        yield Violation(node, f"{label} `{render(value)}` is not a string")
+        yield Violation(node, f"{label} `{render_for(monitor, value)}` is not a string")
     elif has_symbols(value):
-        yield Undecided(node, f"{label} `{render(value)}` is only known at deployment, so it was not checked")
+        yield Undecided(node, f"{label} `{render_for(monitor, value)}` is only known at deployment, so it was not "
+                              "checked")
     elif len(value) > MAX_DOMAIN:
         yield Violation(node, f"{label} `{value[:40]}...` is {len(value)} characters long; the RUM API allows "
                               f"at most {MAX_DOMAIN}")

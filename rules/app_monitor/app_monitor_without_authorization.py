@@ -8,6 +8,7 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
 from rumpolicy.model.coverage import is_declaration, resource_policy_grants
+from rumpolicy.model.dialect import prop
 
 
 @rule(id="RUM-MON-003", name="app-monitor-without-authorization", severity=Severity.WARNING,
@@ -57,6 +58,9 @@ def app_monitor_without_authorization(monitor: AppMonitor) -> Iterator:
         rumpolicy:
           authorization: external
     ```
+
+    Terraform has no resource metadata: there, suppress the finding with a reason,
+    `# rumpolicy: ignore RUM-MON-003 -- credentials come from our identity provider`.
     """
     if monitor.identity_pool_id is not None or monitor.guest_role_arn is not None:
         yield NOT_APPLICABLE
@@ -71,11 +75,12 @@ def app_monitor_without_authorization(monitor: AppMonitor) -> Iterator:
                         "whether the resource-based policy allows `rum:PutRumEvents` on this app monitor could not "
                         "be decided, so its authorization path was not checked")
         return
+    pool_id = prop(monitor, "IdentityPoolId")
     if not monitor.resource_policies and not is_declaration(monitor) and not monitor.resource_policy_read:
-        yield Undecided(monitor, f"app monitor {monitor.subject} has no `IdentityPoolId` and its resource-based "
+        yield Undecided(monitor, f"app monitor {monitor.subject} has no `{pool_id}` and its resource-based "
                                  "policy is not part of the input, so its authorization path was not checked")
         return
     what = ("a resource-based policy that allows no `rum:PutRumEvents` on it" if monitor.resource_policies
             else "no resource-based policy")
-    yield Violation(monitor, f"app monitor {monitor.subject} has no `IdentityPoolId`, {what}, and no "
+    yield Violation(monitor, f"app monitor {monitor.subject} has no `{pool_id}`, {what}, and no "
                              "declaration that credentials are vended elsewhere")

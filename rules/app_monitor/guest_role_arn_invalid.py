@@ -7,9 +7,13 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
-from rumpolicy.model.arns import (ACCOUNT_ID, ROLE_NAME, ROLE_PATH, is_literal, maybe_arn, parse_arn, same,
-                                  undecided_place)
-from rumpolicy.model.symbols import is_unknown, render
+from rumpolicy.model.arns import ACCOUNT_ID, ROLE_NAME, ROLE_PATH, is_literal, maybe_arn, parse_arn, same
+from rumpolicy.model.dialect import Dialect, dialect_of, prop, property_snippet, render_for, undecided_place
+from rumpolicy.model.symbols import is_unknown
+
+# Where the fixed ARN is better written as a reference to the guest role of the same input.
+REFERENCE_HINTS = {Dialect.CLOUDFORMATION: "or !GetAtt <GuestRole>.Arn of a role of this stack",
+                   Dialect.TERRAFORM: "or the arn of an aws_iam_role of this configuration"}
 
 
 @rule(id="RUM-MON-004", name="guest-role-arn-invalid", severity=Severity.ERROR, subject=AppMonitor,
@@ -44,40 +48,50 @@ def guest_role_arn_invalid(monitor: AppMonitor) -> Iterator:
       IdentityPoolId: !Ref RumPool
       GuestRoleArn: !GetAtt GuestRole.Arn
     ```
+
+    or, in Terraform, of the same configuration:
+
+    ```hcl
+    app_monitor_configuration {
+      identity_pool_id = aws_cognito_identity_pool.rum.id
+      guest_role_arn   = aws_iam_role.guest.arn
+    }
+    ```
     """
     node = monitor.guest_role_arn
     if node is None:
         yield NOT_APPLICABLE
         return
     value = node.value
+    field = prop(monitor, "GuestRoleArn")
     if is_unknown(value):
-        yield Undecided(node, f"`GuestRoleArn` could not be resolved ({value}), so it was not checked")
+        yield Undecided(node, f"`{field}` could not be resolved ({value}), so it was not checked")
         return
     if not isinstance(value, str):
-        yield Violation(node, f"`GuestRoleArn` `{render(value)}` is not a string")
+        yield Violation(node, f"`{field}` `{render_for(monitor, value)}` is not a string")
         return
+    shown = render_for(monitor, value)
     arn = parse_arn(value)
     if arn is None:
         if maybe_arn(value):
-            yield Undecided(node, f"`GuestRoleArn` `{render(value)}` is only known at deployment, so it was not checked")
+            yield Undecided(node, f"`{field}` `{shown}` is only known at deployment, so it was not checked")
         else:
-            yield Violation(node, f"`GuestRoleArn` `{render(value)}` is not an ARN")
+            yield Violation(node, f"`{field}` `{shown}` is not an ARN")
         return
-    shown = render(value)
     if is_literal(arn.service) and arn.service != "iam" or is_literal(arn.resource_type) and arn.resource_type != "role":
-        yield Violation(node, f"`GuestRoleArn` `{shown}` is not an IAM role ARN (`arn:<partition>:iam::<account>:role/<name>`)")
+        yield Violation(node, f"`{field}` `{shown}` is not an IAM role ARN (`arn:<partition>:iam::<account>:role/<name>`)")
         return
     if arn.region:
-        yield Violation(node, f"`GuestRoleArn` `{shown}` has a region; IAM role ARNs have none")
+        yield Violation(node, f"`{field}` `{shown}` has a region; IAM role ARNs have none")
         return
     if is_literal(arn.account) and not ACCOUNT_ID.match(arn.account):
-        yield Violation(node, f"`GuestRoleArn` `{shown}` has no valid 12-digit account id")
+        yield Violation(node, f"`{field}` `{shown}` has no valid 12-digit account id")
         return
     role = arn.resource_id
     if is_literal(role):
         path, _, name = role.rpartition("/")
         if not ROLE_NAME.match(name) or not ROLE_PATH.match(f"/{path}/" if path else "/"):
-            yield Violation(node, f"`GuestRoleArn` `{shown}` does not end in a valid role path and name")
+            yield Violation(node, f"`{field}` `{shown}` does not end in a valid role path and name")
             return
     env = monitor.env
     for what, mine, theirs in (("partition", arn.partition, env.partition), ("account", arn.account, env.account)):
@@ -87,8 +101,9 @@ def guest_role_arn_invalid(monitor: AppMonitor) -> Iterator:
         if equal is False:
             fixed = arn.text.replace(f"arn:{arn.partition}:", f"arn:{env.partition}:", 1) if what == "partition" \
                 else f"arn:{arn.partition}:iam::{env.account}:{arn.resource}"
-            yield Violation(node, f"`GuestRoleArn` `{shown}` is in {what} `{render(mine)}`, but app monitor "
-                                  f"{monitor.subject} is in {what} `{render(theirs)}`",
-                            remediation=f"GuestRoleArn: {render(fixed)}   # or !GetAtt <GuestRole>.Arn of this stack")
+            yield Violation(node, f"`{field}` `{shown}` is in {what} `{render_for(monitor, mine)}`, but app monitor "
+                                  f"{monitor.subject} is in {what} `{render_for(monitor, theirs)}`",
+                            remediation=property_snippet(monitor, {"GuestRoleArn": fixed},
+                                                         comment=REFERENCE_HINTS.get(dialect_of(monitor))))
         elif equal is None:
-            yield Undecided(node, undecided_place(what, "guest role", mine, theirs))
+            yield Undecided(node, undecided_place(monitor, what, "guest role", mine, theirs))

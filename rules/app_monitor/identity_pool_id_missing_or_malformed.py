@@ -9,7 +9,8 @@ from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
 from rumpolicy.model.arns import POOL_ID, split_literal
 from rumpolicy.model.coverage import resource_policy_grants
-from rumpolicy.model.symbols import PSEUDO, Symbol, has_symbols, is_unknown, parts, render
+from rumpolicy.model.dialect import prop, render_for
+from rumpolicy.model.symbols import PSEUDO, Symbol, has_symbols, is_unknown, parts
 
 MAX_LENGTH = 55      # botocore cognito-identity ``IdentityPoolId``
 
@@ -56,6 +57,7 @@ def identity_pool_id_missing_or_malformed(monitor: AppMonitor) -> Iterator:
     ```
     """
     node = monitor.identity_pool_id
+    pool_id, guest_role = prop(monitor, "IdentityPoolId"), prop(monitor, "GuestRoleArn")
     if node is None:
         if monitor.guest_role_arn is None:
             yield NOT_APPLICABLE
@@ -68,39 +70,41 @@ def identity_pool_id_missing_or_malformed(monitor: AppMonitor) -> Iterator:
             yield NOT_APPLICABLE
             return
         if grants is None:
-            yield Undecided(monitor.guest_role_arn, "the app monitor has `GuestRoleArn` but no `IdentityPoolId`, "
+            yield Undecided(monitor.guest_role_arn, f"the app monitor has `{guest_role}` but no `{pool_id}`, "
                                                     "and whether its resource-based policy authorizes browsers "
                                                     "instead could not be decided")
             return
         yield Violation(monitor.guest_role_arn,
-                        f"app monitor {monitor.subject} sets `GuestRoleArn` `{render(monitor.guest_role_arn.value)}` "
-                        "but no `IdentityPoolId`, so the web client gets no Cognito credentials")
+                        f"app monitor {monitor.subject} sets `{guest_role}` "
+                        f"`{render_for(monitor, monitor.guest_role_arn.value)}` but no `{pool_id}`, so the web client "
+                        "gets no Cognito credentials")
         return
     value = node.value
     if is_unknown(value):
-        yield Undecided(node, f"`IdentityPoolId` could not be resolved ({value}), so its format was not checked")
+        yield Undecided(node, f"`{pool_id}` could not be resolved ({value}), so its format was not checked")
         return
     if not isinstance(value, str):
-        yield Violation(node, f"`IdentityPoolId` `{render(value)}` is not a string")
+        yield Violation(node, f"`{pool_id}` `{render_for(monitor, value)}` is not a string")
         return
     if not has_symbols(value):
-        problem = _literal_problem(value)
+        problem = _literal_problem(value, pool_id)
         if problem:
-            yield Violation(node, f"`IdentityPoolId` `{value}` {problem}")
+            yield Violation(node, f"`{pool_id}` `{value}` {problem}")
         return
     if monitor.identity_pool is not None:
         return          # a reference to a pool of this input: its id is well-formed by construction
     sample = _with_sample_region(value)
     if sample is not None:
-        problem = _literal_problem(sample)
+        problem = _literal_problem(sample, pool_id)
         if problem:
-            yield Violation(node, f"`IdentityPoolId` `{render(value)}` {problem}")
+            yield Violation(node, f"`{pool_id}` `{render_for(monitor, value)}` {problem}")
         return
-    yield Undecided(node, f"`IdentityPoolId` `{render(value)}` is only known at deployment and names no identity "
-                          "pool of this input, so its format was not checked")
+    yield Undecided(node, f"`{pool_id}` `{render_for(monitor, value)}` is only known at deployment and names no "
+                          "identity pool of this input, so its format was not checked")
 
 
-def _literal_problem(value: str) -> str | None:
+def _literal_problem(value: str, field: str) -> str | None:
+    """What is wrong with a literal pool id; ``field`` is how the message names the property."""
     if POOL_ID.match(value) and len(value) <= MAX_LENGTH:
         return None
     if not value:
@@ -109,7 +113,7 @@ def _literal_problem(value: str) -> str | None:
     if len(fields) == 2 and POOL_ID.match(fields[0] + ":" + fields[1].lower()):
         return "has upper-case letters in its GUID; identity pool ids use lower-case hex"
     if value.startswith("arn:"):
-        return "is an ARN; `IdentityPoolId` takes the pool id (`REGION:GUID`)"
+        return f"is an ARN; `{field}` takes the pool id (`REGION:GUID`)"
     return "is not an identity pool id of the form `REGION:GUID`"
 
 

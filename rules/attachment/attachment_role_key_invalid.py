@@ -7,6 +7,7 @@ from typing import Iterator
 from rumpolicy.engine import Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import RoleAttachment
+from rumpolicy.model.dialect import prop
 
 ROLE_TYPES = ("authenticated", "unauthenticated")
 
@@ -36,4 +37,5 @@ def attachment_role_key_invalid(attachment: RoleAttachment) -> Iterator:
             continue
         hint = next((t for t in ROLE_TYPES if key.strip().lower() == t), None)
         detail = f"; did you mean `{hint}`?" if hint else "; Cognito accepts only `authenticated` and `unauthenticated`"
-        yield Violation(node, f"`Roles` key `{key}` of {attachment.subject} is not a role type{detail}")
+        yield Violation(node, f"`{prop(attachment, 'Roles')}` key `{key}` of {attachment.subject} is not a role "
+                              f"type{detail}")

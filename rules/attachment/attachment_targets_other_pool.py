@@ -9,8 +9,8 @@ from rumpolicy.engine import Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor, Inventory, RoleAttachment
 from rumpolicy.model.arns import same
+from rumpolicy.model.dialect import property_snippet, render_for
 from rumpolicy.model.flows import monitor_uses_basic_flow
-from rumpolicy.model.symbols import render
 
 UNAUTHENTICATED = "unauthenticated"
 
@@ -52,6 +52,17 @@ def attachment_targets_other_pool(inventory: Inventory) -> Iterator:
         Roles:
           unauthenticated: !GetAtt GuestRole.Arn
     ```
+
+    In Terraform:
+
+    ```hcl
+    resource "aws_cognito_identity_pool_roles_attachment" "rum" {
+      identity_pool_id = aws_cognito_identity_pool.rum.id   # the pool named by the app monitor
+      roles = {
+        unauthenticated = aws_iam_role.guest.arn
+      }
+    }
+    ```
     """
     monitors: dict[str, list[AppMonitor]] = defaultdict(list)
     for monitor in inventory.monitors:
@@ -66,9 +77,9 @@ def attachment_targets_other_pool(inventory: Inventory) -> Iterator:
         pools = ", ".join(dict.fromkeys(m.identity_pool.subject for m in needing))
         names = ", ".join(m.subject for m in needing)
         target = (attachment.pool.subject if attachment.pool is not None
-                  else f"`{render(attachment.identity_pool_id.value)}`")
+                  else f"`{render_for(attachment, attachment.identity_pool_id.value)}`")
         first = needing[0].identity_pool
-        fix = (f"IdentityPoolId: !Ref {first.subject}" if first.kind.startswith("AWS::") else None)
+        fix = property_snippet(attachment, {"IdentityPoolId": first.pool_id}) if first.pool_id else None
         yield Violation(attachment.identity_pool_id, subject=attachment.subject, message=
                         f"role attachment {attachment.subject} targets identity pool {target}, which no app monitor "
                         f"uses, while pool {pools} of app monitor {names} has no role attachment",

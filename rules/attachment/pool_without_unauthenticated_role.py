@@ -6,8 +6,11 @@ from typing import Iterator
 
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
-from rumpolicy.model import IdentityPool
+from rumpolicy.model import IdentityPool, RoleAttachment
+from rumpolicy.model.arns import is_literal
+from rumpolicy.model.dialect import Dialect, companion, dialect_of, prop, property_snippet
 from rumpolicy.model.flows import monitor_uses_basic_flow
+from rumpolicy.model.symbols import ATTR, token
 
 UNAUTHENTICATED = "unauthenticated"
 
@@ -44,6 +47,17 @@ def pool_without_unauthenticated_role(pool: IdentityPool) -> Iterator:
         Roles:
           unauthenticated: !GetAtt GuestRole.Arn
     ```
+
+    In Terraform:
+
+    ```hcl
+    resource "aws_cognito_identity_pool_roles_attachment" "rum" {
+      identity_pool_id = aws_cognito_identity_pool.rum.id
+      roles = {
+        unauthenticated = aws_iam_role.guest.arn
+      }
+    }
+    ```
     """
     if not pool.monitors:
         yield NOT_APPLICABLE
@@ -59,8 +73,9 @@ def pool_without_unauthenticated_role(pool: IdentityPool) -> Iterator:
     basic_only = all(monitor_uses_basic_flow(m) for m in pool.monitors)
     names = ", ".join(m.subject for m in pool.monitors)
     if unresolved is not None:
-        yield Undecided(unresolved.roles_location, f"the `Roles` of {unresolved.subject} could not be read, so "
-                                                   "whether the pool has an unauthenticated role was not checked")
+        yield Undecided(unresolved.roles_location, f"the `{prop(unresolved, 'Roles')}` of {unresolved.subject} could "
+                                                   "not be read, so whether the pool has an unauthenticated role was "
+                                                   "not checked")
         return
     where = next((a.roles_location for a in pool.attachments if a.roles_location is not None), None)
     where = where or (pool.attachments[0] if pool.attachments else pool)
@@ -70,7 +85,36 @@ def pool_without_unauthenticated_role(pool: IdentityPool) -> Iterator:
     else:
         message = (f"identity pool {pool.subject} has no role attachment, so app monitor {names} has no "
                    "`unauthenticated` role")
+    fix = _attachment_fix(pool)
     if basic_only:
-        yield Violation(where, message + " for the enhanced flow", severity=Severity.WARNING)
+        yield Violation(where, message + " for the enhanced flow", severity=Severity.WARNING, remediation=fix)
     else:
-        yield Violation(where, message)
+        yield Violation(where, message, remediation=fix)
+
+
+ATTACHMENT_KINDS = {Dialect.CLOUDFORMATION: "AWS::Cognito::IdentityPoolRoleAttachment",
+                    Dialect.TERRAFORM: "aws_cognito_identity_pool_roles_attachment"}
+
+
+def _attachment_fix(pool: IdentityPool) -> str:
+    """The pool's attachment (or a new one) with an `unauthenticated` role added to the roles it has: the
+    role a monitor names in `GuestRoleArn` when there is one, else a placeholder in the pool's dialect."""
+    attachment = pool.attachments[0] if pool.attachments else companion(pool, RoleAttachment, ATTACHMENT_KINDS,
+                                                                        "Roles")
+    named = [m.guest_role_arn.value for m in pool.monitors
+             if m.guest_role_arn is not None and isinstance(m.guest_role_arn.value, str)]
+    roles = {key: node.value for key, node in attachment.roles.items()}
+    roles[UNAUTHENTICATED] = named[0] if named else _guest_role_placeholder(pool)
+    pool_id = pool.pool_id or "<identity pool id>"
+    return property_snippet(attachment, {"IdentityPoolId": pool_id, "Roles": roles})
+
+
+def _guest_role_placeholder(pool: IdentityPool) -> str:
+    dialect = dialect_of(pool)
+    if dialect is Dialect.CLOUDFORMATION:
+        return token(ATTR, "GuestRole.Arn")
+    if dialect is Dialect.TERRAFORM:
+        return token(ATTR, "aws_iam_role.guest.arn")          # written relative to the pool's module
+    known = [a for a in [pool.env.account] + [m.env.account for m in pool.monitors] if a and is_literal(a)]
+    account = known[0] if known else "<account>"
+    return f"arn:{pool.env.partition or 'aws'}:iam::{account}:role/<guest role>"

@@ -7,6 +7,7 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool
+from rumpolicy.model.dialect import prop
 from rumpolicy.model.flows import monitor_uses_basic_flow
 from rumpolicy.model.symbols import has_symbols, is_unknown
 
@@ -50,9 +51,11 @@ def basic_flow_with_role_mappings(pool: IdentityPool) -> Iterator:
         if node is None:
             continue
         value = node.value
+        mappings = prop(attachment, "RoleMappings")
         if is_unknown(value) or has_symbols(value):
-            yield Undecided(node, f"`RoleMappings` of {attachment.subject} could not be resolved, so whether the "
+            yield Undecided(node, f"`{mappings}` of {attachment.subject} could not be resolved, so whether the "
                                   f"basic flow of app monitor {names} is refused was not checked")
         elif value:
-            yield Violation(node, f"role attachment {attachment.subject} has `RoleMappings`, but app monitor "
-                                  f"{names} uses the basic flow (`GuestRoleArn`)", related=related)
+            yield Violation(node, f"role attachment {attachment.subject} has `{mappings}`, but app monitor "
+                                  f"{names} uses the basic flow (`{prop(basic[0], 'GuestRoleArn')}`)",
+                            related=related)

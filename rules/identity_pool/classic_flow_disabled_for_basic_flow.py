@@ -8,6 +8,7 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool
 from rumpolicy.model.arns import shown
+from rumpolicy.model.dialect import prop, property_snippet
 from rumpolicy.model.flows import classic_flow, monitor_uses_basic_flow
 
 
@@ -76,18 +77,22 @@ def classic_flow_disabled_for_basic_flow(pool: IdentityPool) -> Iterator:
     enabled = classic_flow(pool)
     if enabled is True:
         return
+    flag = prop(pool, "AllowClassicFlow")
+    guest_role = prop(basic[0] if basic else clients[0], "GuestRoleArn")     # what makes it the basic flow
+    fix = property_snippet(pool, {"AllowClassicFlow": True},
+                           comment=f"or, better, drop {guest_role} so that the web client uses the enhanced flow")
     if node is None:
-        yield Violation(pool, f"identity pool {pool.subject} does not set `AllowClassicFlow`, but app monitor "
-                              f"{names} uses the basic flow (`GuestRoleArn`)",
-                        severity=Severity.WARNING, related=related)
+        yield Violation(pool, f"identity pool {pool.subject} does not set `{flag}`, but app monitor {names} uses "
+                              f"the basic flow (`{guest_role}`)",
+                        severity=Severity.WARNING, related=related, remediation=fix)
     elif enabled is False and pool.classic_flow_defaulted:
-        yield Violation(pool, f"identity pool {pool.subject} does not set `allow_classic_flow`, so the provider's "
-                              f"default `{shown(node.value)}` disables the classic flow, but app monitor {names} uses "
-                              "the basic flow (`guest_role_arn`)",
-                        related=related)
+        yield Violation(pool, f"identity pool {pool.subject} does not set `{flag}`, so the provider's default "
+                              f"`{shown(node.value)}` disables the classic flow, but app monitor {names} uses the "
+                              f"basic flow (`{guest_role}`)",
+                        related=related, remediation=fix)
     elif enabled is False:
-        yield Violation(node, f"`AllowClassicFlow` is `{shown(node.value)}`, but app monitor {names} uses the "
-                              "basic flow (`GuestRoleArn`)", related=related)
+        yield Violation(node, f"`{flag}` is `{shown(node.value)}`, but app monitor {names} uses the basic flow "
+                              f"(`{guest_role}`)", related=related, remediation=fix)
     else:
-        yield Undecided(node, f"`AllowClassicFlow` is `{shown(node.value)}`, which could not be resolved to true "
-                              "or false, so the basic flow of app monitor " + names + " was not checked")
+        yield Undecided(node, f"`{flag}` is `{shown(node.value)}`, which could not be resolved to true or false, "
+                              "so the basic flow of app monitor " + names + " was not checked")

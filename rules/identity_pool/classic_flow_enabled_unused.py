@@ -8,6 +8,7 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool
 from rumpolicy.model.arns import shown
+from rumpolicy.model.dialect import prop, property_snippet
 from rumpolicy.model.flows import classic_flow, monitor_uses_basic_flow
 
 
@@ -40,6 +41,16 @@ def classic_flow_enabled_unused(pool: IdentityPool) -> Iterator:
         AllowUnauthenticatedIdentities: true
         AllowClassicFlow: false
     ```
+
+    In Terraform (`false` is also the provider's default when `allow_classic_flow` is not written):
+
+    ```hcl
+    resource "aws_cognito_identity_pool" "rum" {
+      identity_pool_name               = "rum"
+      allow_unauthenticated_identities = true
+      allow_classic_flow               = false
+    }
+    ```
     """
     if not pool.monitors:
         yield NOT_APPLICABLE
@@ -51,12 +62,13 @@ def classic_flow_enabled_unused(pool: IdentityPool) -> Iterator:
     if enabled is False:
         return
     names = ", ".join(m.subject for m in pool.monitors)
+    flag = prop(pool, "AllowClassicFlow")
     if node is None:
-        yield Undecided(pool, f"identity pool {pool.subject} does not set `AllowClassicFlow`; whether the classic "
-                              "flow is then enabled is disputed, so it was not checked (set it to false explicitly)")
+        yield Undecided(pool, f"identity pool {pool.subject} does not set `{flag}`; whether the classic flow is "
+                              "then enabled is disputed, so it was not checked (set it to false explicitly)")
     elif enabled is True:
-        yield Violation(node, f"`AllowClassicFlow` is `{shown(node.value)}`, but app monitor {names} uses only "
-                              "the enhanced flow (no `GuestRoleArn`)")
+        yield Violation(node, f"`{flag}` is `{shown(node.value)}`, but app monitor {names} uses only the enhanced "
+                              f"flow (no `{prop(pool.monitors[0], 'GuestRoleArn')}`)",
+                        remediation=property_snippet(pool, {"AllowClassicFlow": False}))
     else:
-        yield Undecided(node, f"`AllowClassicFlow` is `{shown(node.value)}`, which could not be resolved to true "
-                              "or false")
+        yield Undecided(node, f"`{flag}` is `{shown(node.value)}`, which could not be resolved to true or false")

@@ -7,9 +7,9 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool
-from rumpolicy.model.flows import guests_allowed
 from rumpolicy.model.arns import shown
-from rumpolicy.model.symbols import render
+from rumpolicy.model.dialect import prop, property_snippet, render_for
+from rumpolicy.model.flows import guests_allowed
 
 
 @rule(id="RUM-POOL-001", name="pool-denies-guests", severity=Severity.ERROR, subject=IdentityPool,
@@ -28,7 +28,23 @@ def pool_denies_guests(pool: IdentityPool) -> Iterator:
 
     ## Fix
     Set `AllowUnauthenticatedIdentities: true` on the pool, preferably a pool dedicated to RUM
-    (see RUM-POOL-006), or switch the monitor to a resource-based policy.
+    (see RUM-POOL-006), or switch the monitor to a resource-based policy:
+
+    ```yaml
+    RumPool:
+      Type: AWS::Cognito::IdentityPool
+      Properties:
+        AllowUnauthenticatedIdentities: true
+    ```
+
+    In Terraform:
+
+    ```hcl
+    resource "aws_cognito_identity_pool" "rum" {
+      identity_pool_name               = "rum"
+      allow_unauthenticated_identities = true
+    }
+    ```
     """
     if not pool.monitors:
         yield NOT_APPLICABLE
@@ -38,12 +54,14 @@ def pool_denies_guests(pool: IdentityPool) -> Iterator:
     if allowed is True:
         return
     names = ", ".join(m.subject for m in pool.monitors)
+    flag = prop(pool, "AllowUnauthenticatedIdentities")
+    fix = property_snippet(pool, {"AllowUnauthenticatedIdentities": True})
     if node is None:
-        yield Violation(pool, f"identity pool {pool.subject} does not set `AllowUnauthenticatedIdentities`, "
-                              f"so guests of app monitor {names} cannot get credentials")
+        yield Violation(pool, f"identity pool {pool.subject} does not set `{flag}`, so guests of app monitor "
+                              f"{names} cannot get credentials", remediation=fix)
     elif allowed is False:
-        yield Violation(node, f"`AllowUnauthenticatedIdentities` is `{shown(node.value)}`; app monitor {names} "
-                              "needs unauthenticated identities")
+        yield Violation(node, f"`{flag}` is `{shown(node.value)}`; app monitor {names} needs unauthenticated "
+                              "identities", remediation=fix)
     else:
-        yield Undecided(node, f"`AllowUnauthenticatedIdentities` is {render(node.value)}, which could not be "
-                              "resolved to true or false")
+        yield Undecided(node, f"`{flag}` is {render_for(pool, node.value)}, which could not be resolved to true "
+                              "or false")

@@ -9,9 +9,9 @@ from rumpolicy.findings import Location, Severity
 from rumpolicy.iam import EvaluationResult
 from rumpolicy.model import GuestRole
 from rumpolicy.model.coverage import allowed, monitor_coverage
+from rumpolicy.model.dialect import render_for
 from rumpolicy.model.grants import (PUT_RUM_EVENTS, Grant, allowing, grants_on, monitor_names, put_statement_snippet,
                                     relocate)
-from rumpolicy.model.symbols import render
 
 
 @rule(id="RUM-PERM-001", name="guest-role-cannot-put-rum-events", severity=Severity.ERROR, subject=GuestRole,
@@ -53,6 +53,23 @@ def guest_role_cannot_put_rum_events(guest: GuestRole) -> Iterator:
               Action: rum:PutRumEvents
               Resource: !Sub arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/${Monitor}
     ```
+
+    In Terraform, refer to the monitor's `arn`:
+
+    ```hcl
+    resource "aws_iam_role_policy" "put_rum_events" {
+      name = "put-rum-events"
+      role = aws_iam_role.guest.id
+      policy = jsonencode({
+        Version = "2012-10-17"
+        Statement = [{
+          Effect   = "Allow"
+          Action   = "rum:PutRumEvents"
+          Resource = aws_rum_app_monitor.web.arn
+        }]
+      })
+    }
+    ```
     """
     if guest.role is None or not guest.monitors:
         yield NOT_APPLICABLE
@@ -73,11 +90,11 @@ def guest_role_cannot_put_rum_events(guest: GuestRole) -> Iterator:
     if not refused:
         return
     first = coverage[refused[0]]
-    fix = put_statement_snippet(refused)
+    fix = put_statement_snippet(guest, refused)
     if len(refused) == 1:
         monitor = refused[0]
-        message = (f"role {guest.role.subject} does not allow `{PUT_RUM_EVENTS}` on `{render(monitor.arn)}` "
-                   f"(app monitor {monitor.subject}): {_reasons(first)}")
+        message = (f"role {guest.role.subject} does not allow `{PUT_RUM_EVENTS}` on "
+                   f"`{render_for(guest, monitor.arn)}` (app monitor {monitor.subject}): {_reasons(first)}")
     else:
         message = (f"role {guest.role.subject} allows `{PUT_RUM_EVENTS}` on none of its app monitors "
                    f"{monitor_names(refused)}: {_reasons(first)}")

@@ -9,10 +9,11 @@ from rumpolicy.findings import Severity
 from rumpolicy.iam import match_action
 from rumpolicy.iam.actions import expand, is_read_only, service_actions
 from rumpolicy.model import GuestRole
+from rumpolicy.model.dialect import render_for
 from rumpolicy.model.flows import basic_flow_possible
-from rumpolicy.model.grants import (LOG_EVENTS, PUT_RUM_EVENTS, identity_grants, sample, survives_session_policy,
-                                    unread_policies, worst_first)
-from rumpolicy.model.symbols import has_symbols, render
+from rumpolicy.model.grants import (LOG_EVENTS, PUT_RUM_EVENTS, identity_grants, put_statement_snippet, sample,
+                                    survives_session_policy, unread_policies, worst_first)
+from rumpolicy.model.symbols import has_symbols
 
 
 @rule(id="RUM-PERM-005", name="guest-role-grants-extra-actions", severity=Severity.ERROR, subject=GuestRole,
@@ -54,6 +55,23 @@ def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
       Action: rum:PutRumEvents
       Resource: !Sub arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/${Monitor}
     ```
+
+    In Terraform, the role's only policy:
+
+    ```hcl
+    resource "aws_iam_role_policy" "put_rum_events" {
+      name = "put-rum-events"
+      role = aws_iam_role.guest.id
+      policy = jsonencode({
+        Version = "2012-10-17"
+        Statement = [{
+          Effect   = "Allow"
+          Action   = "rum:PutRumEvents"          # not "rum:*" or "*"
+          Resource = aws_rum_app_monitor.web.arn
+        }]
+      })
+    }
+    ```
     """
     if guest.role is None:
         yield NOT_APPLICABLE
@@ -62,17 +80,19 @@ def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
     basic = reach is not False
     # Say how sure we are that the basic flow reaches the role: a monitor names it, or nothing rules it out.
     basic_note = " through the basic flow" if reach else " if the basic flow reaches this role (nothing in the input disables it)"
+    fix = put_statement_snippet(guest, guest.monitors, comment="the guest role's only statement")
     for grant in identity_grants(guest.role):
         statement = grant.statement
         if not statement.is_allow:
             continue
         if statement.actions is not None:
-            entries = [(node.location, render(node.value), _granted(node.value)) for node in statement.actions
-                       if isinstance(node.value, str) and not has_symbols(node.value)]
+            entries = [(node.location, render_for(guest, node.value), _granted(node.value))
+                       for node in statement.actions if isinstance(node.value, str) and not has_symbols(node.value)]
         elif statement.not_actions is not None:
             excluded = [n.value for n in statement.not_actions if isinstance(n.value, str)]
             granted = frozenset(a for a in expand("*") if not any(match_action(p, a) for p in excluded))
-            entries = [(statement.node("NotAction"), "NotAction: " + ", ".join(render(v) for v in excluded), granted)]
+            entries = [(statement.node("NotAction"), "NotAction: " + ", ".join(render_for(guest, v) for v in excluded),
+                        granted)]
         else:
             continue
         for location, shown, actions in entries:
@@ -84,10 +104,10 @@ def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
                 message = f"guests are granted `{shown}` beyond `{PUT_RUM_EVENTS}`{note}"
             else:
                 message = f"`{shown}` grants guests {sample(offending)} beyond `{PUT_RUM_EVENTS}`{note}"
-            yield Violation(grant.at(location), message, severity=severity)
+            yield Violation(grant.at(location), message, severity=severity, remediation=fix)
     for ref in unread_policies(guest.role):
-        yield Undecided(ref.location, f"policy {render(ref.label)} of role {guest.role.subject} is not in the input "
-                                      "or could not be resolved, so which actions it grants was not checked")
+        yield Undecided(ref.location, f"policy {render_for(guest, ref.label)} of role {guest.role.subject} is not in "
+                                      "the input or could not be resolved, so which actions it grants was not checked")
 
 
 def _granted(pattern: str) -> frozenset[str]:

@@ -7,8 +7,9 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
-from rumpolicy.model.grants import LOG_EVENTS, PUT_RUM_EVENTS, action_nodes, allowing, identity_grants
-from rumpolicy.model.symbols import render
+from rumpolicy.model.dialect import render_for
+from rumpolicy.model.grants import (LOG_EVENTS, PUT_RUM_EVENTS, action_nodes, allowing, identity_grants,
+                                    put_statement_snippet)
 
 
 @rule(id="RUM-PERM-008", name="guest-role-legacy-log-events", severity=Severity.ERROR, subject=GuestRole,
@@ -48,8 +49,9 @@ def guest_role_legacy_log_events(guest: GuestRole) -> Iterator:
                         f"role {guest.role.subject} grants `{LOG_EVENTS}`; whether another of its policies grants "
                         f"`{PUT_RUM_EVENTS}` could not be read")
         return
+    fix = put_statement_snippet(guest, guest.monitors, comment=f"instead of {LOG_EVENTS}")
     for grant in legacy:
         node = action_nodes(grant.statement, LOG_EVENTS)[0]
         yield Violation(grant.at(node.location),
-                        f"`{render(node.value)}` is the legacy action; role {guest.role.subject} grants no "
-                        f"`{PUT_RUM_EVENTS}`, which the web client calls")
+                        f"`{render_for(guest, node.value)}` is the legacy action; role {guest.role.subject} grants no "
+                        f"`{PUT_RUM_EVENTS}`, which the web client calls", remediation=fix)

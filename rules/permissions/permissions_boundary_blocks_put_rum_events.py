@@ -10,7 +10,7 @@ from rumpolicy.iam import Decision, PolicySet, evaluate
 from rumpolicy.model import GuestRole
 from rumpolicy.model.coverage import BASIC_SESSION, session_principal
 from rumpolicy.model.grants import PUT_RUM_EVENTS, monitor_names
-from rumpolicy.model.symbols import render
+from rumpolicy.model.dialect import render_for
 
 
 @rule(id="RUM-PERM-006", name="permissions-boundary-blocks-put-rum-events", severity=Severity.ERROR,
@@ -45,8 +45,8 @@ def permissions_boundary_blocks_put_rum_events(guest: GuestRole) -> Iterator:
         return
     where = role.permissions_boundary or role.boundary
     boundary = role.boundary
-    label = render(boundary.arn if boundary is not None and boundary.arn else
-                   role.permissions_boundary.value if role.permissions_boundary is not None else "boundary")
+    label = render_for(role, boundary.arn if boundary is not None and boundary.arn else
+                       role.permissions_boundary.value if role.permissions_boundary is not None else "boundary")
     if boundary is None or boundary.document is None:
         yield Undecided(where, f"permissions boundary {label} of role {role.subject} is not in the input, so whether "
                                f"it allows `{PUT_RUM_EVENTS}` was not checked")

@@ -11,7 +11,7 @@ from rumpolicy.model import GuestRole
 from rumpolicy.model.arns import is_literal
 from rumpolicy.model.coverage import allowed, monitor_coverage
 from rumpolicy.model.grants import PUT_RUM_EVENTS, UUID, allowing, appmonitor_name, is_monitor_id, put_statement_snippet
-from rumpolicy.model.symbols import render
+from rumpolicy.model.dialect import render_for
 
 
 @rule(id="RUM-PERM-002", name="put-rum-events-arn-not-monitor-name", severity=Severity.ERROR, subject=GuestRole,
@@ -58,14 +58,16 @@ def put_rum_events_arn_not_monitor_name(guest: GuestRole) -> Iterator:
                 if segment is None or (node.location, monitor.subject) in seen:
                     continue
                 message = None
+                shown = render_for(guest, node.value)
                 if is_monitor_id(segment) and not UUID.match(name):
-                    message = (f"`{render(node.value)}` names app monitor {monitor.subject} by its ID; IAM "
+                    message = (f"`{shown}` names app monitor {monitor.subject} by its ID; IAM "
                                f"authorizes `{PUT_RUM_EVENTS}` on the ARN with its name `{name}`")
                 elif allowed(result) is False and is_literal(segment) and match_resource(segment, name) is False \
                         and match_resource(segment.lower(), name.lower()) is True:
-                    message = (f"`{render(node.value)}` spells the app monitor name `{segment}`, but it is "
+                    message = (f"`{shown}` spells the app monitor name `{segment}`, but it is "
                                f"`{name}` and ARNs compare case-sensitively")
                 if message:
                     seen.add((node.location, monitor.subject))
-                    yield Violation(grant.at(node.location), message, remediation=put_statement_snippet([monitor]))
+                    yield Violation(grant.at(node.location), message,
+                                    remediation=put_statement_snippet(guest, [monitor]))
 

@@ -11,7 +11,7 @@ from rumpolicy.model import GuestRole
 from rumpolicy.model.arns import parse_arn
 from rumpolicy.model.coverage import allowed, monitor_coverage
 from rumpolicy.model.grants import PUT_RUM_EVENTS, allowing, put_statement_snippet
-from rumpolicy.model.symbols import render
+from rumpolicy.model.dialect import render_for
 
 
 @rule(id="RUM-PERM-003", name="put-rum-events-arn-wrong-environment", severity=Severity.ERROR, subject=GuestRole,
@@ -38,6 +38,8 @@ def put_rum_events_arn_wrong_environment(guest: GuestRole) -> Iterator:
     ```yaml
     Resource: !Sub arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/${Monitor}
     ```
+
+    In Terraform, refer to the monitor's `arn` (`Resource = aws_rum_app_monitor.web.arn`).
     """
     if guest.role is None or not guest.monitors:
         yield NOT_APPLICABLE
@@ -59,13 +61,16 @@ def put_rum_events_arn_wrong_environment(guest: GuestRole) -> Iterator:
                           ("account", arn.account, env.account))
                 wrong = [(f, a, b) for f, a, b in fields if b and match_resource(a, b) is False]
                 doubtful = [(f, a, b) for f, a, b in fields if not b or match_resource(a, b) is None]
+                shown = render_for(guest, node.value)
                 if wrong:
-                    text = ", ".join(f"{f} `{render(a)}` instead of `{render(b)}`" for f, a, b in wrong)
+                    text = ", ".join(f"{f} `{render_for(guest, a)}` instead of `{render_for(guest, b)}`"
+                                     for f, a, b in wrong)
                     yield Violation(grant.at(node.location),
-                                    f"`{render(node.value)}` names {text}, so it never matches app monitor "
-                                    f"{monitor.subject}", remediation=put_statement_snippet([monitor]))
+                                    f"`{shown}` names {text}, so it never matches app monitor "
+                                    f"{monitor.subject}", remediation=put_statement_snippet(guest, [monitor]))
                 elif doubtful and verdict is None:
-                    text = ", ".join(f"{f} `{render(a)}` against `{render(b) or 'unknown'}`" for f, a, b in doubtful)
+                    text = ", ".join(f"{f} `{render_for(guest, a)}` against `{render_for(guest, b) or 'unknown'}`"
+                                     for f, a, b in doubtful)
                     yield Undecided(grant.at(node.location),
-                                    f"whether `{render(node.value)}` is in app monitor {monitor.subject}'s "
+                                    f"whether `{shown}` is in app monitor {monitor.subject}'s "
                                     f"environment is known only at deploy time ({text})")

@@ -9,7 +9,7 @@ from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
 from rumpolicy.model.grants import (PUT_RUM_EVENTS, allowing, has_glob, monitor_names, put_statement_snippet,
                                     unread_policies)
-from rumpolicy.model.symbols import render
+from rumpolicy.model.dialect import render_for
 
 
 @rule(id="RUM-PERM-004", name="put-rum-events-wildcard-resource", severity=Severity.WARNING, subject=GuestRole,
@@ -37,18 +37,31 @@ def put_rum_events_wildcard_resource(guest: GuestRole) -> Iterator:
       Action: rum:PutRumEvents
       Resource: !Sub arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/${Monitor}
     ```
+
+    In Terraform:
+
+    ```hcl
+    policy = jsonencode({
+      Version = "2012-10-17"
+      Statement = [{
+        Effect   = "Allow"
+        Action   = "rum:PutRumEvents"
+        Resource = aws_rum_app_monitor.web.arn   # not "*" or "arn:aws:rum:*:*:appmonitor/*"
+      }]
+    })
+    ```
     """
     if guest.role is None:
         yield NOT_APPLICABLE
         return
     served = f"app monitor {monitor_names(guest.monitors)}" if guest.monitors else "the app monitors it is meant for"
-    fix = put_statement_snippet(guest.monitors) if guest.monitors else None
+    fix = put_statement_snippet(guest, guest.monitors)
     seen = set()
     for grant in allowing(guest.role, PUT_RUM_EVENTS):
         statement = grant.statement
         if statement.not_resources is not None:
             where = grant.at(statement.node("NotResource"))
-            values = ", ".join(render(n.value) for n in statement.not_resources)
+            values = ", ".join(render_for(guest, n.value) for n in statement.not_resources)
             if where not in seen:
                 seen.add(where)
                 yield Violation(where, f"`NotResource: {values}` lets guest credentials call `{PUT_RUM_EVENTS}` on "
@@ -61,10 +74,11 @@ def put_rum_events_wildcard_resource(guest: GuestRole) -> Iterator:
             if where in seen:
                 continue
             seen.add(where)
-            origin = f" (from policy {render(grant.label)})" if grant.external else ""
-            yield Violation(where, f"`Resource: {render(node.value)}`{origin} lets guest credentials call "
+            origin = f" (from policy {render_for(guest, grant.label)})" if grant.external else ""
+            yield Violation(where, f"`Resource: {render_for(guest, node.value)}`{origin} lets guest credentials call "
                                    f"`{PUT_RUM_EVENTS}` on every app monitor it matches, not only {served}",
                             remediation=fix)
     for ref in unread_policies(guest.role):
-        yield Undecided(ref.location, f"policy {render(ref.label)} of role {guest.role.subject} is not in the input "
-                                      "or could not be resolved, so which resources it grants was not checked")
+        yield Undecided(ref.location, f"policy {render_for(guest, ref.label)} of role {guest.role.subject} is not in "
+                                      "the input or could not be resolved, so which resources it grants was not "
+                                      "checked")

@@ -8,8 +8,8 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import ResourcePolicy
 from rumpolicy.model.arns import ACCOUNT_ID, parse_arn, same
+from rumpolicy.model.dialect import render_for
 from rumpolicy.model.grants import readable_resource_policy
-from rumpolicy.model.symbols import render
 
 
 @rule(id="RUM-RBP-004", name="resource-policy-cross-account-principal", severity=Severity.ERROR,
@@ -59,13 +59,14 @@ def resource_policy_cross_account_principal(policy: ResourcePolicy) -> Iterator:
                     continue
                 verdict = same(owner, account) if account else None
                 if verdict is False:
-                    yield Violation(node, f"principal `{render(value)}` is in account {render(owner)}, not in app "
-                                          f"monitor {monitor.subject}'s account {render(account)}")
+                    yield Violation(node, f"principal `{render_for(policy, value)}` is in account "
+                                          f"{render_for(policy, owner)}, not in app monitor {monitor.subject}'s "
+                                          f"account {render_for(policy, account)}")
                 elif verdict is None:
                     where = f"app monitor {monitor.subject}'s account" if monitor is not None else \
                         "the account of an app monitor that is not in the input"
-                    yield Undecided(node, f"whether principal `{render(value)}` is in {where} is known only at "
-                                          "deploy time")
+                    yield Undecided(node, f"whether principal `{render_for(policy, value)}` is in {where} is known "
+                                          "only at deploy time")
 
 
 def _account(value: str) -> str | None:

@@ -7,6 +7,7 @@ from typing import Iterator
 from rumpolicy.engine import Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import ResourcePolicy
+from rumpolicy.model.dialect import prop
 from rumpolicy.model.symbols import Unknown
 
 
@@ -41,31 +42,49 @@ def resource_policy_document_malformed(policy: ResourcePolicy) -> Iterator:
          "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "rum:PutRumEvents",
                         "Resource": "arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/web"}]}
     ```
+
+    In Terraform, let `jsonencode` write the string:
+
+    ```hcl
+    resource "aws_rum_resource_policy" "web" {
+      app_monitor_name = aws_rum_app_monitor.web.name
+      policy_document = jsonencode({
+        Version = "2012-10-17"
+        Statement = [{
+          Effect    = "Allow"
+          Principal = "*"
+          Action    = "rum:PutRumEvents"
+          Resource  = aws_rum_app_monitor.web.arn
+        }]
+      })
+    }
+    ```
     """
     raw = policy.raw
     doc = policy.document
+    field = prop(policy, "PolicyDocument")
     if raw is None:
         # A policy read from its own file (a bare JSON document, `get-resource-policy` output) has no
         # property to be malformed; only its shape can be wrong.
         if doc is None:
-            yield Violation(policy, f"resource policy {policy.subject} has no `PolicyDocument`")
+            yield Violation(policy, f"resource policy {policy.subject} has no `{field}`")
         elif doc.problems:
             yield Violation(doc.problems[0].location, f"the resource policy is not a valid policy: "
                                                       f"{doc.problems[0].message}{_more(doc.problems)}")
         return
     if isinstance(raw.value, Unknown):
-        yield Undecided(raw, f"the `PolicyDocument` of {policy.subject} could not be resolved ({raw.value.reason}), "
+        yield Undecided(raw, f"the `{field}` of {policy.subject} could not be resolved ({raw.value.reason}), "
                              "so whether it is valid JSON was not checked")
         return
     if isinstance(raw.value, (dict, list)):
         kind = "an object" if isinstance(raw.value, dict) else "a list"
-        yield Violation(raw, f"`PolicyDocument` is {kind}, not the JSON string RUM expects")
+        yield Violation(raw, f"`{field}` is {kind}, not the JSON string RUM expects")
         return
     if not isinstance(raw.value, str):
-        yield Violation(raw, f"`PolicyDocument` is `{raw.value!r}`, not the JSON string RUM expects")
+        yield Violation(raw, f"`{field}` is `{raw.value!r}`, not the JSON string RUM expects")
         return
     if doc is not None and doc.problems:
-        yield Violation(raw, f"`PolicyDocument` is not a valid policy: {doc.problems[0].message}{_more(doc.problems)}")
+        yield Violation(raw, f"`{field}` is not a valid policy: {doc.problems[0].message}{_more(doc.problems)}")
 
 
 def _more(problems) -> str:

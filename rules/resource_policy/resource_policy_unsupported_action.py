@@ -9,8 +9,8 @@ from rumpolicy.findings import Severity
 from rumpolicy.iam import match_action
 from rumpolicy.iam.actions import expand
 from rumpolicy.model import ResourcePolicy
+from rumpolicy.model.dialect import render_for
 from rumpolicy.model.grants import PUT_RUM_EVENTS, readable_resource_policy, sample, worst_first
-from rumpolicy.model.symbols import render
 
 
 @rule(id="RUM-RBP-001", name="resource-policy-unsupported-action", severity=Severity.WARNING,
@@ -47,7 +47,7 @@ def resource_policy_unsupported_action(policy: ResourcePolicy) -> Iterator:
         return
     for statement in doc.statements:
         if statement.not_actions is not None:
-            values = ", ".join(render(n.value) for n in statement.not_actions)
+            values = ", ".join(render_for(policy, n.value) for n in statement.not_actions)
             yield Violation(statement.node("NotAction"),
                             f"`NotAction: {values}` grants every other action; resource policies of app monitors "
                             f"support only `{PUT_RUM_EVENTS}`")
@@ -59,5 +59,5 @@ def resource_policy_unsupported_action(policy: ResourcePolicy) -> Iterator:
             if match_action(node.value, PUT_RUM_EVENTS) and not extra:
                 continue
             also = f", which also covers {sample(extra)}," if extra and match_action(node.value, PUT_RUM_EVENTS) else ""
-            yield Violation(node, f"action `{render(node.value)}`{also} is not supported in an app monitor's "
-                                  f"resource policy, which supports only `{PUT_RUM_EVENTS}`")
+            yield Violation(node, f"action `{render_for(policy, node.value)}`{also} is not supported in an app "
+                                  f"monitor's resource policy, which supports only `{PUT_RUM_EVENTS}`")

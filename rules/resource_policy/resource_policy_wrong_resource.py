@@ -8,8 +8,8 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.iam import match_resource
 from rumpolicy.model import ResourcePolicy
+from rumpolicy.model.dialect import render_for
 from rumpolicy.model.grants import readable_resource_policy
-from rumpolicy.model.symbols import render
 
 
 @rule(id="RUM-RBP-003", name="resource-policy-wrong-resource", severity=Severity.ERROR, subject=ResourcePolicy,
@@ -53,12 +53,13 @@ def resource_policy_wrong_resource(policy: ResourcePolicy) -> Iterator:
             yield NOT_APPLICABLE
         return
     arn = monitor.arn
+    shown = render_for(policy, arn)
     for statement in doc.statements:
         if statement.not_resources is not None:
             matches = [match_resource(n.value, arn) for n in statement.not_resources if isinstance(n.value, str)]
             if True in matches:
                 yield Violation(statement.node("NotResource"),
-                                f"`NotResource` excludes app monitor {monitor.subject} (`{render(arn)}`), so the "
+                                f"`NotResource` excludes app monitor {monitor.subject} (`{shown}`), so the "
                                 "statement never applies")
             continue
         if not statement.resources:
@@ -68,16 +69,16 @@ def resource_policy_wrong_resource(policy: ResourcePolicy) -> Iterator:
             if node.value == "*":
                 verdicts.append(True)
                 yield Violation(node, f"`Resource: \"*\"` in the policy of app monitor {monitor.subject}; name "
-                                      f"`{render(arn)}`", severity=Severity.INFO)
+                                      f"`{shown}`", severity=Severity.INFO)
                 continue
             verdicts.append(match_resource(node.value, arn) if isinstance(node.value, str) else None)
         if True in verdicts:
             continue
-        values = ", ".join(render(n.value) for n in statement.resources)
+        values = ", ".join(render_for(policy, n.value) for n in statement.resources)
         if None in verdicts:
             yield Undecided(statement.node("Resource"), f"whether `{values}` is app monitor {monitor.subject} "
-                                                        f"(`{render(arn)}`) is known only at deploy time")
+                                                        f"(`{shown}`) is known only at deploy time")
         else:
             yield Violation(statement.node("Resource"),
-                            f"`Resource: {values}` is not app monitor {monitor.subject} (`{render(arn)}`), so the "
+                            f"`Resource: {values}` is not app monitor {monitor.subject} (`{shown}`), so the "
                             "statement never applies")

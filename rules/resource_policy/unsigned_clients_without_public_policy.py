@@ -7,23 +7,19 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.iam import Decision, PolicySet, RequestPrincipal, evaluate
-from rumpolicy.model import AppMonitor
+from rumpolicy.model import AppMonitor, ResourcePolicy
 from rumpolicy.model.coverage import is_declaration
-from rumpolicy.model.grants import PUT_RUM_EVENTS, readable_resource_policy
-from rumpolicy.model.symbols import render
+from rumpolicy.model.dialect import Dialect, Encoded, companion, dialect_of, resource_snippet, snippet
+from rumpolicy.model.grants import PUT_RUM_EVENTS, monitor_arn_reference, readable_resource_policy
+from rumpolicy.model.symbols import ATTR, token
 
 # Request facts an unsigned browser request carries, which a public statement may narrow on
 # (RUM-RBP-005): a condition on them is the owner's deliberate narrowing, not a missing Allow.
 BROWSER_SUPPLIED_KEYS = frozenset({"aws:referer", "aws:useragent", "aws:sourceip", "rum:alias",
                                    "aws:securetransport", "aws:currenttime", "aws:epochtime"})
 
-PUBLIC_STATEMENT = """\
-ResourcePolicy:
-  PolicyDocument: !Sub |
-    {{"Version": "2012-10-17",
-     "Statement": [{{"Effect": "Allow", "Principal": "*", "Action": "rum:PutRumEvents",
-                    "Resource": "{arn}",
-                    "Condition": {{"StringLike": {{"aws:referer": ["https://www.example.com/*"]}}}}}}]}}"""
+# The hashicorp/aws provider declares a monitor's policy as a resource of its own.
+POLICY_KINDS = {Dialect.TERRAFORM: "aws_rum_resource_policy"}
 
 
 @rule(id="RUM-RBP-006", name="unsigned-clients-without-public-policy", severity=Severity.ERROR,
@@ -68,6 +64,24 @@ def unsigned_clients_without_public_policy(monitor: AppMonitor) -> Iterator:
                         "Resource": "arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/web",
                         "Condition": {"StringLike": {"aws:referer": ["https://www.example.com/*"]}}}]}
     ```
+
+    In Terraform:
+
+    ```hcl
+    resource "aws_rum_resource_policy" "web" {
+      app_monitor_name = aws_rum_app_monitor.web.name
+      policy_document = jsonencode({
+        Version = "2012-10-17"
+        Statement = [{
+          Effect    = "Allow"
+          Principal = "*"
+          Action    = "rum:PutRumEvents"
+          Resource  = aws_rum_app_monitor.web.arn
+          Condition = { StringLike = { "aws:referer" = ["https://www.example.com/*"] } }
+        }]
+      })
+    }
+    ```
     """
     if not monitor.unsigned_clients:
         yield NOT_APPLICABLE
@@ -88,7 +102,7 @@ def unsigned_clients_without_public_policy(monitor: AppMonitor) -> Iterator:
                                              "so whether it admits unsigned requests was not checked")
             return
         documents.append(document)
-    fix = PUBLIC_STATEMENT.format(arn=render(arn))
+    fix = _public_policy_fix(monitor)
     if not documents and not is_declaration(monitor):
         yield Undecided(declared, f"web clients of app monitor {monitor.subject} send unsigned events, and its "
                                   "resource policy is not part of the input, so whether it admits them was not checked")
@@ -114,3 +128,22 @@ def unsigned_clients_without_public_policy(monitor: AppMonitor) -> Iterator:
         return
     reasons = "; ".join(result.reasons) or "the policy could not be evaluated"
     yield Undecided(declared, f"whether the resource policy admits unsigned requests could not be decided: {reasons}")
+
+
+def _public_policy_fix(monitor: AppMonitor) -> str:
+    """A resource policy admitting unsigned requests from the site, declared as the monitor's dialect does."""
+    dialect = dialect_of(monitor)
+    separate = dialect is Dialect.TERRAFORM and monitor.kind == "aws_rum_app_monitor"
+    target = companion(monitor, ResourcePolicy, POLICY_KINDS, "Policy") if separate else monitor
+    statement = {"Effect": "Allow", "Principal": "*", "Action": PUT_RUM_EVENTS,
+                 "Resource": monitor_arn_reference(target, monitor),
+                 "Condition": {"StringLike": {"aws:referer": ["https://www.example.com/*"]}}}
+    document = {"Version": "2012-10-17", "Statement": [statement]}
+    if separate:
+        return resource_snippet(target, {"app_monitor_name": token(ATTR, f"{monitor.subject}.name"),
+                                         "policy_document": Encoded(document)})
+    if dialect is Dialect.TERRAFORM:
+        return snippet(monitor, {"resource_policy": {"policy_document": Encoded(document)}})
+    if dialect is Dialect.CLOUDFORMATION:
+        return snippet(monitor, {"ResourcePolicy": {"PolicyDocument": Encoded(document)}})
+    return snippet(monitor, document)

@@ -54,6 +54,15 @@ def guest_role_trust_missing_amr(guest: GuestRole) -> Iterator:
       ForAnyValue:StringLike:
         cognito-identity.amazonaws.com:amr: unauthenticated
     ```
+
+    In Terraform, in the `assume_role_policy` of the role:
+
+    ```hcl
+    Condition = {
+      StringEquals             = { "cognito-identity.amazonaws.com:aud" = aws_cognito_identity_pool.rum.id }
+      "ForAnyValue:StringLike" = { "cognito-identity.amazonaws.com:amr" = "unauthenticated" }
+    }
+    ```
     """
     doc = trust_policy(guest)
     statements = cognito_trust_statements(doc) if doc is not None else []

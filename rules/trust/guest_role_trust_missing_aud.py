@@ -10,7 +10,7 @@ from rumpolicy.model import GuestRole
 from rumpolicy.model.grants import (AUD, cognito_trust_statements, has_glob, required_pools, same_pool,
                                     trust_policy, trust_statement_snippet)
 from rumpolicy.model.policy import ConditionClause, Statement
-from rumpolicy.model.symbols import render
+from rumpolicy.model.dialect import render_for
 
 PINNING = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
 
@@ -53,6 +53,15 @@ def guest_role_trust_missing_aud(guest: GuestRole) -> Iterator:
       ForAnyValue:StringLike:
         cognito-identity.amazonaws.com:amr: unauthenticated
     ```
+
+    In Terraform, in the `assume_role_policy` of the role:
+
+    ```hcl
+    Condition = {
+      StringEquals             = { "cognito-identity.amazonaws.com:aud" = aws_cognito_identity_pool.rum.id }
+      "ForAnyValue:StringLike" = { "cognito-identity.amazonaws.com:amr" = "unauthenticated" }
+    }
+    ```
     """
     doc = trust_policy(guest)
     statements = [s for s in cognito_trust_statements(doc)] if doc is not None else []
@@ -79,8 +88,9 @@ def guest_role_trust_missing_aud(guest: GuestRole) -> Iterator:
                      and has_glob(v)]
             if globs:
                 open_statement = True
-                yield Violation(clause, f"`{AUD}` is compared with `{clause.operator}` `{render(globs[0])}`, "
-                                        "which identities of other identity pools also match", remediation=fix)
+                yield Violation(clause, f"`{AUD}` is compared with `{clause.operator}` "
+                                        f"`{render_for(guest, globs[0])}`, which identities of other identity pools "
+                                        "also match", remediation=fix)
         pinned.append((statement, clauses))
     if open_statement:
         return                         # every pool is admitted; the exposure is reported above
@@ -94,7 +104,7 @@ def guest_role_trust_missing_aud(guest: GuestRole) -> Iterator:
                             "known only at deploy time")
             continue
         statement, clauses = pinned[0]
-        values = ", ".join(render(v) for c in clauses for v in c.values)
+        values = ", ".join(render_for(guest, v) for c in clauses for v in c.values)
         yield Violation(clauses[0], f"`{AUD}` is `{values}`, not identity pool {need.label} whose guests assume "
                                     f"role {role}", remediation=fix)
 

@@ -9,7 +9,7 @@ from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
 from rumpolicy.model.grants import (ASSUME_WEB_IDENTITY, COGNITO, cognito_trust_statements, covers_action,
                                     is_wildcard_principal, trust_statement_snippet)
-from rumpolicy.model.symbols import render
+from rumpolicy.model.dialect import render_for
 
 
 @rule(id="RUM-TRUST-001", name="guest-role-trust-missing-cognito", severity=Severity.ERROR, subject=GuestRole,
@@ -49,6 +49,48 @@ def guest_role_trust_missing_cognito(guest: GuestRole) -> Iterator:
             ForAnyValue:StringLike:
               cognito-identity.amazonaws.com:amr: unauthenticated
     ```
+
+    In Terraform, with `jsonencode`:
+
+    ```hcl
+    resource "aws_iam_role" "guest" {
+      name = "rum-guest"
+      assume_role_policy = jsonencode({
+        Version = "2012-10-17"
+        Statement = [{
+          Effect    = "Allow"
+          Principal = { Federated = "cognito-identity.amazonaws.com" }
+          Action    = "sts:AssumeRoleWithWebIdentity"
+          Condition = {
+            StringEquals             = { "cognito-identity.amazonaws.com:aud" = aws_cognito_identity_pool.rum.id }
+            "ForAnyValue:StringLike" = { "cognito-identity.amazonaws.com:amr" = "unauthenticated" }
+          }
+        }]
+      })
+    }
+    ```
+
+    or with a `data "aws_iam_policy_document"`:
+
+    ```hcl
+    statement {
+      actions = ["sts:AssumeRoleWithWebIdentity"]
+      principals {
+        type        = "Federated"
+        identifiers = ["cognito-identity.amazonaws.com"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "cognito-identity.amazonaws.com:aud"
+        values   = [aws_cognito_identity_pool.rum.id]
+      }
+      condition {
+        test     = "ForAnyValue:StringLike"
+        variable = "cognito-identity.amazonaws.com:amr"
+        values   = ["unauthenticated"]
+      }
+    }
+    ```
     """
     role = guest.role
     if role is None:
@@ -84,7 +126,8 @@ def guest_role_trust_missing_cognito(guest: GuestRole) -> Iterator:
             continue
         federated = [n for n in principal.values("Federated") if str(n.value).lower() == COGNITO]
         if federated:
-            actions = ", ".join(render(n.value) for n in statement.actions or statement.not_actions or ())
+            written = statement.actions or statement.not_actions or ()
+            actions = ", ".join(render_for(guest, n.value) for n in written)
             yield Violation(statement.node("Action") if statement.actions is not None else statement.node("NotAction"),
                             f"the trust statement for {COGNITO} allows `{actions}`, which does not include "
                             f"`{ASSUME_WEB_IDENTITY}`", remediation=fix)

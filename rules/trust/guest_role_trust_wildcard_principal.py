@@ -8,7 +8,6 @@ from rumpolicy.engine import NOT_APPLICABLE, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
 from rumpolicy.model.grants import ASSUME_ACTIONS, covers_action, is_wildcard_principal, trust_policy
-from rumpolicy.model.symbols import render
 
 
 @rule(id="RUM-TRUST-004", name="guest-role-trust-wildcard-principal", severity=Severity.ERROR, subject=GuestRole,
@@ -59,6 +58,6 @@ def guest_role_trust_wildcard_principal(guest: GuestRole) -> Iterator:
         if is_wildcard_principal(statement.principal):
             principal = statement.principal
             shown = '"*"' if principal.wildcard else ", ".join(
-                f'{{"{kind}": "{render(node.value)}"}}' for kind, node in principal.entries if node.value == "*")
+                f'{{"{kind}": "*"}}' for kind, node in principal.entries if node.value == "*")
             yield Violation(statement.node("Principal"),
                             f"principal `{shown}` lets anyone assume guest role {guest.role.subject}")

@@ -6,7 +6,8 @@ from typing import Iterator
 
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
-from rumpolicy.model.arns import describe_place, same, undecided_place
+from rumpolicy.model.arns import same
+from rumpolicy.model.dialect import describe_place, undecided_place
 from rumpolicy.model.resources import WebClientConfig
 from rumpolicy.rules.web_client._client import (HARDCODED_REGION, client_pool_region, cross_checked,
                                                 ignores_region, monitor_region)
@@ -68,12 +69,12 @@ def client_endpoint_wrong_region(client: WebClientConfig) -> Iterator:
     if cross_checked(client):
         return                      # RUM-XREF-001 compares the explicit values with the monitor
     if client.dataplane_region is not None:
-        yield from _compare(client.endpoint, f"endpoint `{client.endpoint.value}`", client.dataplane_region,
+        yield from _compare(client, client.endpoint, f"endpoint `{client.endpoint.value}`", client.dataplane_region,
                             region, whose)
     pool_region = client_pool_region(client) if client.uses_cognito is not False else None
     if pool_region is not None:
-        yield from _compare(client.identity_pool_id, f"identity pool `{client.identity_pool_id.value}`", pool_region,
-                            region, whose)
+        yield from _compare(client, client.identity_pool_id, f"identity pool `{client.identity_pool_id.value}`",
+                            pool_region, region, whose)
 
 
 def _default_endpoint(client: WebClientConfig, region, whose: str) -> Iterator:
@@ -83,7 +84,7 @@ def _default_endpoint(client: WebClientConfig, region, whose: str) -> Iterator:
         return                      # an open config was noted by the loader: `endpoint` may be set there
     version = client.client_version.value if client.client_version is not None else None
     related = (client.client_version.location,) if client.client_version is not None else ()
-    where = f"{describe_place(region, 'region')} ({whose})"
+    where = f"{describe_place(client.monitor or client, region, 'region')} ({whose})"
     if broken:
         sends = (f"aws-rum-web {version} ignores the client's region and sends to {HARDCODED_REGION} when "
                  "`endpoint` is not set")
@@ -102,11 +103,13 @@ def _default_endpoint(client: WebClientConfig, region, whose: str) -> Iterator:
         yield Violation(client, f"{sends}, not {where}", severity=Severity.WARNING, related=related)
 
 
-def _compare(node, label: str, theirs: str, region, whose: str) -> Iterator:
+def _compare(client: WebClientConfig, node, label: str, theirs: str, region, whose: str) -> Iterator:
+    # The monitor's region is worded as the monitor's input words it (a stack's region, a configuration's).
+    speaker = client.monitor or client
     equal = same(theirs, region)
     if equal is False:
         yield Violation(node, f"{label} is in {theirs}, but the app monitor is in "
-                              f"{describe_place(region, 'region')} ({whose})")
+                              f"{describe_place(speaker, region, 'region')} ({whose})")
     elif equal is None:
-        yield Undecided(node, undecided_place("region", label, theirs, region))
+        yield Undecided(node, undecided_place(speaker, "region", label, theirs, region))
 

@@ -8,7 +8,8 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
 from rumpolicy.model.arns import same
-from rumpolicy.model.symbols import is_unknown, render
+from rumpolicy.model.dialect import prop, render_for
+from rumpolicy.model.symbols import is_unknown
 
 
 @rule(id="RUM-XREF-004", name="guest-role-arn-differs-from-pool-role", severity=Severity.WARNING,
@@ -39,6 +40,15 @@ def guest_role_arn_differs_from_pool_role(monitor: AppMonitor) -> Iterator:
       IdentityPoolId: !Ref RumPool
       GuestRoleArn: !GetAtt GuestRole.Arn    # the role in RumPoolRoles.Roles.unauthenticated
     ```
+
+    In Terraform:
+
+    ```hcl
+    app_monitor_configuration {
+      identity_pool_id = aws_cognito_identity_pool.rum.id
+      guest_role_arn   = aws_iam_role.guest.arn   # the role in the attachment's roles.unauthenticated
+    }
+    ```
     """
     node = monitor.guest_role_arn
     pool = monitor.identity_pool
@@ -55,10 +65,12 @@ def guest_role_arn_differs_from_pool_role(monitor: AppMonitor) -> Iterator:
         if is_unknown(role.value):
             continue
         equal = same(node.value, role.value, distinct_resources=True)
+        field, mine = prop(monitor, "GuestRoleArn"), render_for(monitor, node.value)
+        attached = render_for(attachment, role.value)
         if equal is False:
-            yield Violation(node, f"`GuestRoleArn` `{render(node.value)}` differs from the `unauthenticated` role "
-                                  f"`{render(role.value)}` that {attachment.subject} attaches to identity pool "
-                                  f"{pool.subject}", related=(role.location,))
+            yield Violation(node, f"`{field}` `{mine}` differs from the `unauthenticated` role `{attached}` that "
+                                  f"{attachment.subject} attaches to identity pool {pool.subject}",
+                            related=(role.location,))
         elif equal is None:
-            yield Undecided(node, f"whether `GuestRoleArn` `{render(node.value)}` is the `unauthenticated` role "
-                                  f"`{render(role.value)}` of identity pool {pool.subject} is known only at deployment")
+            yield Undecided(node, f"whether `{field}` `{mine}` is the `unauthenticated` role `{attached}` of identity "
+                                  f"pool {pool.subject} is known only at deployment")

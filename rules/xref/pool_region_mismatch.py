@@ -8,9 +8,10 @@ from typing import Any, Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
-from rumpolicy.model.arns import REGION, describe_place, is_literal, pool_region, same, undecided_place
+from rumpolicy.model.arns import REGION, is_literal, pool_region, same
+from rumpolicy.model.dialect import describe_place, render_for, undecided_place
 from rumpolicy.model.resources import WebClientConfig
-from rumpolicy.model.symbols import has_symbols, render
+from rumpolicy.model.symbols import has_symbols
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def _pool_facts(monitor: AppMonitor) -> Iterator[RegionFact]:
         return          # not a pool id at all: RUM-MON-002 reports it
     if region is None and not has_symbols(node.value):
         return          # no region prefix: RUM-MON-002 reports the malformed id
-    yield RegionFact("identity pool", render(node.value), region, node)
+    yield RegionFact("identity pool", render_for(monitor, node.value), region, node)
 
 
 @rule(id="RUM-XREF-001", name="pool-region-mismatch", severity=Severity.ERROR, subject=AppMonitor,
@@ -103,6 +104,14 @@ def pool_region_mismatch(monitor: AppMonitor) -> Iterator:
     AppMonitorConfiguration:
       IdentityPoolId: !Ref RumPool      # same stack, same region
     ```
+
+    or in the same Terraform configuration (and provider):
+
+    ```hcl
+    app_monitor_configuration {
+      identity_pool_id = aws_cognito_identity_pool.rum.id
+    }
+    ```
     """
     facts = list(region_facts(monitor))
     if not facts:
@@ -120,10 +129,11 @@ def pool_region_mismatch(monitor: AppMonitor) -> Iterator:
             continue
         equal = same(fact.region, mine)
         if equal is False:
-            yield Violation(fact.where, f"{fact.noun} `{fact.label}` is in {describe_place(fact.region, 'region')}, "
-                                        f"but app monitor {monitor.subject} is in {describe_place(mine, 'region')}",
+            yield Violation(fact.where, f"{fact.noun} `{fact.label}` is in "
+                                        f"{describe_place(monitor, fact.region, 'region')}, but app monitor "
+                                        f"{monitor.subject} is in {describe_place(monitor, mine, 'region')}",
                             related=fact.related)
         elif equal is None:
-            yield Undecided(fact.where, undecided_place("region", fact.noun, fact.region, mine))
+            yield Undecided(fact.where, undecided_place(monitor, "region", fact.noun, fact.region, mine))
 
 

@@ -9,7 +9,8 @@ from rumpolicy.findings import Severity
 from rumpolicy.iam.evaluator import Decision
 from rumpolicy.model import GuestRole
 from rumpolicy.model.coverage import monitor_coverage
-from rumpolicy.model.symbols import has_symbols, render
+from rumpolicy.model.dialect import render_for
+from rumpolicy.model.grants import put_statement_snippet
 
 
 @rule(id="RUM-XREF-005", name="shared-role-misses-monitor", severity=Severity.ERROR, subject=GuestRole,
@@ -46,6 +47,19 @@ def shared_role_misses_monitor(guest: GuestRole) -> Iterator:
         - !Sub arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/web
         - !Sub arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/admin
     ```
+
+    In Terraform:
+
+    ```hcl
+    policy = jsonencode({
+      Version = "2012-10-17"
+      Statement = [{
+        Effect   = "Allow"
+        Action   = "rum:PutRumEvents"
+        Resource = [aws_rum_app_monitor.web.arn, aws_rum_app_monitor.admin.arn]
+      }]
+    })
+    ```
     """
     if len(guest.monitors) < 2:
         yield NOT_APPLICABLE
@@ -65,10 +79,9 @@ def shared_role_misses_monitor(guest: GuestRole) -> Iterator:
             reason = "; ".join(result.reasons) or "the evaluation could not be decided"
             yield Undecided(where, f"whether role {guest.subject} allows `rum:PutRumEvents` on app monitor "
                                    f"{monitor.subject} could not be decided: {reason}")
-    arns = [m.arn for m in covered + missing if m.arn]
-    fix = ("Resource:\n" + "".join(f"  - {'!Sub ' if has_symbols(arn) else ''}{render(arn)}\n" for arn in arns)
-           if arns else None)
+    fix = put_statement_snippet(guest, covered + missing)
     for monitor in missing:
         yield Violation(where, f"role {guest.subject} allows `rum:PutRumEvents` on app monitor {names} but not on "
-                               f"app monitor {monitor.subject} (`{render(monitor.arn)}`), which it also serves",
+                               f"app monitor {monitor.subject} (`{render_for(guest, monitor.arn)}`), which it also "
+                               "serves",
                         related=tuple(u.via for u in guest.uses if u.monitor is monitor), remediation=fix)

@@ -60,6 +60,15 @@ class AuditResult:
     def checked_anything(self) -> bool:
         return self.regions_read > 0
 
+    @property
+    def scopes_read(self) -> dict[str, bool]:
+        """Every account and region scope of the coverage, and whether it was read completely.
+
+        Suppressions are judged by it (``rumpolicy.suppress.config_suppressions``): one that covers
+        a scope read only in part may have had something to suppress in what was not read.
+        """
+        return {entry.scope: entry.status == CHECKED for entry in self.coverage}
+
 
 class AuditError(Exception):
     """The audit cannot start: no credentials, an unknown profile, an organization that cannot be listed."""
@@ -117,15 +126,29 @@ def run_audit(options: AuditOptions, progress: Progress) -> AuditResult:
         inventory.undecided.append(_account_undecided(account, reason))
     for account in sorted(run.accounts):
         state = run.accounts[account]
+        _in_stable_order(state.data, regions)
         coverage.extend(_coverage(state, regions))
         if state.failure is not None:
             inventory.undecided.append(_account_undecided(account, state.failure))
             continue
-        state.data.regions.sort(key=lambda r: regions.index(r.region))
         inventory.extend(build_inventory(state.data))
     regions_read = sum(1 for state in run.accounts.values() if state.failure is None
                        for read in state.data.regions if read.unlisted is None)
     return AuditResult(inventory, tuple(coverage), identity["Arn"], regions, regions_read)
+
+
+def _in_stable_order(data: AccountData, regions: tuple[str, ...]) -> None:
+    """Put what was read in an order that depends on nothing but the account's contents.
+
+    Threads finish in any order and APIs promise no order for their lists, while messages that name
+    several monitors follow the model's order, and baselines fingerprint messages: two audits of an
+    unchanged account must report the same messages.
+    """
+    data.regions.sort(key=lambda r: regions.index(r.region))
+    for read in data.regions:
+        read.monitors.sort(key=lambda response: str((response.get("AppMonitor") or {}).get("Name")))
+        read.pool_ids.sort()
+    data.pools = dict(sorted(data.pools.items()))
 
 
 def _regions(options: AuditOptions, session: Any, partition: str) -> tuple[str, ...]:

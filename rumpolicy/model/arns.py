@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rumpolicy.model.symbols import MARK, OPAQUE, PSEUDO, REF, Symbol, has_symbols, parts, render, wildcard_form
+from rumpolicy.model.symbols import MARK, REF, Symbol, has_symbols, parts, render, wildcard_form
 
 # Partitions RUM's ARNs can name ([BOTO-EP] partitions.json), with their DNS suffixes.
 PARTITIONS = {
@@ -192,43 +192,5 @@ def wildcard(value: str) -> str:
     return wildcard_form(value)
 
 
+# The CloudFormation pseudo parameter that stands for a stack's own region, account or partition.
 STACK_PSEUDO = {"region": "AWS::Region", "account": "AWS::AccountId", "partition": "AWS::Partition"}
-
-
-def describe_place(value: object, what: str) -> str:
-    """A place as a phrase: ``us-east-1``, ``account 123456789012``, ``partition aws``, "the stack's
-    region" for the deploy-time ``${AWS::Region}`` (what: region, account or partition), the rendered
-    parameter (``region ${RegionParam}``), or "an unknown region" when nothing is known about it."""
-    if isinstance(value, str) and value:
-        pieces = parts(value)
-        if len(pieces) == 1 and isinstance(pieces[0], Symbol):
-            if _is_stack_pseudo(value, what):
-                return f"the stack's {what}"
-            if pieces[0].kind == OPAQUE:
-                return f"an unknown {what}"
-        if what == "region" and not has_symbols(value):
-            return value
-        return f"{what} {render(value)}"
-    return f"an unknown {what}"
-
-
-def _is_stack_pseudo(value: object, what: str) -> bool:
-    if not isinstance(value, str):
-        return False
-    pieces = parts(value)
-    return (len(pieces) == 1 and isinstance(pieces[0], Symbol) and pieces[0].kind == PSEUDO
-            and pieces[0].detail == STACK_PSEUDO.get(what))
-
-
-def undecided_place(what: str, subject_noun: str, subject_value: object, monitor_value: object) -> str:
-    """The message for a comparison the input cannot decide, e.g. "the identity pool is in us-east-1;
-    the app monitor is in the stack's region: this works only if the stack is deployed to us-east-1"."""
-    a, b = describe_place(subject_value, what), describe_place(monitor_value, what)
-    if is_literal(subject_value) and not is_literal(monitor_value):
-        who = "the stack is deployed to" if _is_stack_pseudo(monitor_value, what) else "the app monitor is in"
-        tail = f": this works only if {who} {a}"
-    elif is_literal(monitor_value) and not is_literal(subject_value):
-        tail = f": this works only if the {subject_noun} is in {b}"
-    else:
-        tail = f": whether they are the same {what} cannot be told from the input"
-    return f"the {subject_noun} is in {a}; the app monitor is in {b}{tail}"

@@ -12,7 +12,8 @@
 * the request a Cognito-signed browser makes (``signed_browser_principal``, ``signed_browser_context``);
 * whether Cognito's enhanced-flow session policy leaves an action usable (``survives_session_policy``);
 * the corrected snippets the rules offer as remediation (``trust_statement_snippet``,
-  ``put_statement_snippet``) and the wording of lists in messages (``sample``, ``worst_first``).
+  ``put_statement_snippet``), in the dialect of the role they fix (``rumpolicy.model.dialect``), and
+  the wording of lists in messages (``sample``, ``worst_first``).
 
 Every "does X allow Y" question goes to the IAM evaluator (``rumpolicy.iam``); this module only
 selects statements, states what is known about a browser's request, and describes.
@@ -29,8 +30,9 @@ from rumpolicy.findings import Location
 from rumpolicy.iam import RequestPrincipal, match_action, statement_matches
 from rumpolicy.model.arns import parse_arn, same, split_literal
 from rumpolicy.model.policy import ConditionClause, Node, PolicyDocument, PolicyRef, Principal, Statement
-from rumpolicy.model.resources import AppMonitor, GuestRole, IdentityPool, ResourcePolicy, Role
-from rumpolicy.model.symbols import ATTR, REF, Symbol, Unknown, parts, render
+from rumpolicy.model.dialect import Dialect, dialect_of, policy_snippet, same_module
+from rumpolicy.model.resources import AppMonitor, GuestRole, IdentityPool, Resource, ResourcePolicy, Role
+from rumpolicy.model.symbols import ATTR, REF, Symbol, Unknown, parts, render, token
 
 PUT_RUM_EVENTS = "rum:PutRumEvents"
 LOG_EVENTS = "rum:LogEvents"                     # the client's action before 2021 (aws-rum-web#19)
@@ -350,31 +352,19 @@ def trust_policy(guest: GuestRole) -> PolicyDocument | None:
     return doc
 
 
-def yaml_value(value: object) -> str:
-    """A possibly-symbolic value as a person would write it in a template (``!Ref Pool`` for a bare Ref)."""
-    if isinstance(value, str):
-        token = _is_single_token(value)
-        if token is not None and token.kind == REF:
-            return f"!Ref {token.detail}"
-        text = render(value)
-        return f"!Sub {text}" if "${" in text else text
-    return str(value)
-
-
 def trust_statement_snippet(guest: GuestRole) -> str:
-    """The trust statement a guest role needs, for this role's pools."""
-    pools = required_pools(guest) or [PoolNeed("<identity pool id>", "")]
-    aud = yaml_value(pools[0].pool_id) if len(pools) == 1 else \
-        "[" + ", ".join(yaml_value(p.pool_id) for p in pools) + "]"
-    return ("- Effect: Allow\n"
-            "  Principal:\n"
-            f"    Federated: {COGNITO}\n"
-            f"  Action: {ASSUME_WEB_IDENTITY}\n"
-            "  Condition:\n"
-            "    StringEquals:\n"
-            f"      {AUD}: {aud}\n"
-            "    ForAnyValue:StringLike:\n"
-            f"      {AMR}: {UNAUTHENTICATED}\n")
+    """The trust statement a guest role needs, for this role's pools, in the role's dialect."""
+    pools = [need.pool_id for need in required_pools(guest)] or ["<identity pool id>"]
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Federated": COGNITO},
+        "Action": ASSUME_WEB_IDENTITY,
+        "Condition": {
+            "StringEquals": {AUD: pools[0] if len(pools) == 1 else pools},
+            "ForAnyValue:StringLike": {AMR: UNAUTHENTICATED},
+        },
+    }
+    return policy_snippet(guest, statement, "assume_role_policy")
 
 
 def monitor_names(monitors: Iterable[AppMonitor]) -> str:
@@ -390,14 +380,25 @@ def relocate(role: Role, policy: PolicyDocument, location: Location) -> Location
     return location
 
 
-def put_statement_snippet(monitors: Iterable[AppMonitor]) -> str:
-    """An identity-policy statement allowing ``rum:PutRumEvents`` on exactly these monitors."""
-    resources = [yaml_value(m.arn) for m in monitors if m.arn]
-    if len(resources) == 1:
-        resource = " " + resources[0]
-    else:
-        resource = "\n" + "".join(f"    - {r}\n" for r in resources).rstrip("\n")
-    return f"- Effect: Allow\n  Action: {PUT_RUM_EVENTS}\n  Resource:{resource}\n"
+def put_statement_snippet(role: Resource, monitors: Iterable[AppMonitor], *, comment: str | None = None) -> str | None:
+    """An identity-policy statement for ``role`` allowing ``rum:PutRumEvents`` on exactly these monitors,
+    in the role's dialect (``comment`` leads it where the dialect has comments); None when no monitor's
+    ARN is known."""
+    resources = [monitor_arn_reference(role, m) for m in monitors if m.arn]
+    if not resources:
+        return None
+    statement = {"Effect": "Allow", "Action": PUT_RUM_EVENTS,
+                 "Resource": resources[0] if len(resources) == 1 else resources}
+    return policy_snippet(role, statement, "policy", comment=comment)
+
+
+def monitor_arn_reference(target: Resource, monitor: AppMonitor) -> str:
+    """The monitor's ARN as a fix in ``target`` writes it: Terraform refers to ``aws_rum_app_monitor.<name>.arn``
+    of the same module; elsewhere the ARN itself, its deploy-time parts as tokens."""
+    if (dialect_of(target) is Dialect.TERRAFORM and monitor.kind == "aws_rum_app_monitor"
+            and same_module(target, monitor)):
+        return token(ATTR, f"{monitor.subject}.arn")
+    return monitor.arn
 
 
 @lru_cache(maxsize=1024)
