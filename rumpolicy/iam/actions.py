@@ -29,6 +29,7 @@ import tempfile
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Iterator
 
 from rumpolicy.iam.globs import match_action
 
@@ -160,20 +161,26 @@ def _prefix_actions(prefix: str, directories: tuple[str, ...]) -> frozenset[str]
     return frozenset(actions)
 
 
-def prefix_map() -> dict[str, list[str]]:
-    """prefix -> the model directories that make it up, over every model of the installed botocore."""
+def _models() -> Iterator[tuple[str, set[str], set[str]]]:
+    """(directory, its IAM prefixes, its operations) for every model of the installed botocore."""
     root = data_dir()
-    collected: dict[str, set[str]] = {}
     if root is None or not root.is_dir():
-        return {}
+        return
     for service in sorted(p for p in root.iterdir() if p.is_dir()):
         model = _read_model(service)
         if not model:
             continue
-        metadata = model.get("metadata", {})
-        signing = metadata.get("signingName") or metadata.get("endpointPrefix")
-        for prefix in {service.name.lower(), *([signing.lower()] if isinstance(signing, str) else [])}:
-            collected.setdefault(prefix, set()).add(service.name)
+        signing = model.get("metadata", {}).get("signingName") or model.get("metadata", {}).get("endpointPrefix")
+        prefixes = {service.name.lower(), *([signing.lower()] if isinstance(signing, str) else [])}
+        yield service.name, prefixes, set(model.get("operations", {}))
+
+
+def prefix_map() -> dict[str, list[str]]:
+    """prefix -> the model directories that make it up, over every model of the installed botocore."""
+    collected: dict[str, set[str]] = {}
+    for directory, prefixes, _operations in _models():
+        for prefix in prefixes:
+            collected.setdefault(prefix, set()).add(directory)
     return {prefix: sorted(dirs) for prefix, dirs in sorted(collected.items())}
 
 
@@ -199,18 +206,9 @@ def _index() -> dict[str, frozenset[str]]:
 
 
 def _build_index() -> dict[str, frozenset[str]]:
-    root = data_dir()
     collected: dict[str, set[str]] = {}
-    if root is None or not root.is_dir():
-        return {}
-    for service in sorted(p for p in root.iterdir() if p.is_dir()):
-        model = _read_model(service)
-        if not model:
-            continue
-        metadata = model.get("metadata", {})
-        operations = set(model.get("operations", {}))
-        signing = metadata.get("signingName") or metadata.get("endpointPrefix")
-        for prefix in {service.name.lower(), *([signing.lower()] if isinstance(signing, str) else [])}:
+    for _directory, prefixes, operations in _models():
+        for prefix in prefixes:
             collected.setdefault(prefix, set()).update(operations)
     return {prefix: frozenset(ops) for prefix, ops in collected.items()}
 
