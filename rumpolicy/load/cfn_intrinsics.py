@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from rumpolicy.findings import join_pointer
+from rumpolicy.model.arns import iam_path
 from rumpolicy.model.symbols import (ATTR, IMPORT, MARK, OPAQUE, PARAM, PSEUDO, REF, Unknown, parts,
                                      render, symbols_in, token)
 
@@ -345,11 +346,7 @@ class Resolver:
             return "/"
         if isinstance(path, Unknown):
             return None
-        if not path.startswith(("/", MARK)):
-            path = "/" + path
-        if not path.endswith(("/", MARK)):
-            path += "/"
-        return path
+        return iam_path(path)
 
     def _get_att(self, args: Any, pointer: str) -> Any:
         if isinstance(args, str) and "." in args:

@@ -19,6 +19,7 @@ from rumpolicy.findings import Location
 from rumpolicy.load.cfn_intrinsics import StackEnv
 from rumpolicy.model import (AppMonitor, Environment, IdentityPool, Inventory, ManagedPolicy, Node, PolicyDocument,
                              PolicyRef, ResourcePolicy, Role, RoleAttachment, Unknown)
+from rumpolicy.model.arns import iam_path
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.policy import Problem
 from rumpolicy.model.symbols import ATTR, MARK, REF, render, token
@@ -116,11 +117,7 @@ def _iam_path(path: Any) -> str | None:
         return "/"
     if not isinstance(path, str):
         return None
-    if not path.startswith(("/", MARK)):
-        path = "/" + path
-    if not path.endswith(("/", MARK)):
-        path += "/"
-    return path
+    return iam_path(path)
 
 
 def physical_token(address: str, name: str) -> str:

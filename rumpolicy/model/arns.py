@@ -192,5 +192,18 @@ def wildcard(value: str) -> str:
     return wildcard_form(value)
 
 
+def iam_path(path: str) -> str:
+    """An IAM path as IAM stores it, with a leading and trailing ``/`` (a token may stand at either end).
+
+    A path written without them (which the service would reject) is normalized, so that the role ARN
+    built from it stays comparable with the ARN written elsewhere.
+    """
+    if not path.startswith(("/", MARK)):
+        path = "/" + path
+    if not path.endswith(("/", MARK)):
+        path += "/"
+    return path
+
+
 # The CloudFormation pseudo parameter that stands for a stack's own region, account or partition.
 STACK_PSEUDO = {"region": "AWS::Region", "account": "AWS::AccountId", "partition": "AWS::Partition"}
