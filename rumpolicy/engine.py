@@ -217,13 +217,21 @@ class RunState:
     failures: list[RuleFailure] = field(default_factory=list)
 
 
+OutcomeKey = tuple[str, str, str]
+
+
+def outcome_key(found: Rule, subject: Any) -> OutcomeKey:
+    where = getattr(subject, "location", None)
+    return (found.id, subject_name(subject), where.source if isinstance(where, Location) else "")
+
+
 @dataclass
 class RunResult:
     findings: list[Finding]
-    outcomes: dict[tuple[str, str], Outcome]
+    # (rule id, subject, source of the subject) -> outcome. The source keeps apart subjects that share a
+    # logical id in two templates, and lets reports attribute passing checks to their file.
+    outcomes: dict[OutcomeKey, Outcome]
     failures: list[RuleFailure] = field(default_factory=list)
-    # The files each (rule, subject) check looked at: lets reports attribute passing checks to a file.
-    subject_sources: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
     def outcome_counts(self) -> dict[str, int]:
         counts = {o.value: 0 for o in Outcome}
@@ -269,18 +277,13 @@ def run(inventory: Inventory, rules: Iterable[Rule] | None = None) -> RunResult:
     rules = tuple(rules if rules is not None else registry())
     state = RunState(undecided=list(inventory.undecided))
     findings: list[Finding] = []
-    outcomes: dict[tuple[str, str], Outcome] = {}
-    sources: dict[tuple[str, str], frozenset[str]] = {}
+    outcomes: dict[OutcomeKey, Outcome] = {}
     for found in rules:
         subjects = SUBJECTS.get(found.subject)
         if subjects is None:
             continue
         for subject in subjects(inventory):
-            key = (found.id, subject_name(subject))
-            outcomes[key] = _run_one(found, subject, state, findings)
-            where = getattr(subject, "location", None)
-            if isinstance(where, Location):
-                sources[key] = sources.get(key, frozenset()) | {where.source}
+            outcomes[outcome_key(found, subject)] = _run_one(found, subject, state, findings)
     for found in rules:
         subjects = LATE_SUBJECTS.get(found.subject)
         if subjects is None:
@@ -288,19 +291,19 @@ def run(inventory: Inventory, rules: Iterable[Rule] | None = None) -> RunResult:
         for subject in list(subjects(state)):
             _run_one(found, subject, state, findings)
     unique = {(f.rule_id, f.location, f.message, f.subject): f for f in findings}
-    return RunResult(sorted(unique.values(), key=Finding.sort_key), outcomes, state.failures, sources)
+    return RunResult(sorted(unique.values(), key=Finding.sort_key), outcomes, state.failures)
 
 
 def run_subjects(subjects: Iterable[Any], subject_type: type, rules: Iterable[Rule] | None = None) -> RunResult:
     """Run the rules over ``subject_type`` on subjects that exist only after the run (suppressions)."""
     state = RunState()
     findings: list[Finding] = []
-    outcomes: dict[tuple[str, str], Outcome] = {}
+    outcomes: dict[OutcomeKey, Outcome] = {}
     rules = tuple(rules if rules is not None else registry())
     for found in rules:
         if found.subject is subject_type:
             for subject in subjects:
-                outcomes[(found.id, subject_name(subject))] = _run_one(found, subject, state, findings)
+                outcomes[outcome_key(found, subject)] = _run_one(found, subject, state, findings)
     for found in rules:
         if found.subject is RuleFailure:
             for failure in list(state.failures):

@@ -162,3 +162,15 @@ def test_explicit_unrecognized_file_is_reported(cli, tmp_path):
     assert [f["rule_id"] for f in result.json()["findings"]] == ["RUM-SRC-002"]
     # Found by walking, the same file is skipped quietly.
     assert cli("check", str(tmp_path), "--format", "json").json()["findings"] == []
+
+
+def test_checks_of_same_named_resources_in_two_templates_are_counted_apart(cli, tmp_path):
+    # Two stacks with the same logical ids: each (rule, resource) check is an outcome of its own file.
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "rum.yaml").write_text((EXAMPLES / "correct" / "rum-web.yaml").read_text())
+    one = cli("check", str(tmp_path / "a"), "--format", "json").json()["summary"]["checks"]
+    two = cli("check", str(tmp_path), "--format", "json").json()["summary"]["checks"]
+    inventory_wide = 1      # rules over the whole input run once per run, not once per file
+    assert two["pass"] + two["not_applicable"] == 2 * (one["pass"] + one["not_applicable"]) - inventory_wide
+    assert one["pass"] > 0

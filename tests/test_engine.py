@@ -128,10 +128,10 @@ def test_a_crashing_rule_is_reported_and_the_others_still_run():
         ("error", "worse"), ("warning", "bad name")]
     assert [f.message for f in by_rule["RUM-SRC-001"]] == [
         "RUM-TEST-003 not checked for M: cannot tell"]
-    assert result.outcomes[("RUM-TEST-001", "M")] is Outcome.UNKNOWN
-    assert result.outcomes[("RUM-TEST-002", "M")] is Outcome.FAIL
-    assert result.outcomes[("RUM-TEST-003", "M")] is Outcome.UNKNOWN
-    assert result.outcomes[("RUM-TEST-004", "M")] is Outcome.NOT_APPLICABLE
+    assert result.outcomes[("RUM-TEST-001", "M", "t.yaml")] is Outcome.UNKNOWN
+    assert result.outcomes[("RUM-TEST-002", "M", "t.yaml")] is Outcome.FAIL
+    assert result.outcomes[("RUM-TEST-003", "M", "t.yaml")] is Outcome.UNKNOWN
+    assert result.outcomes[("RUM-TEST-004", "M", "t.yaml")] is Outcome.NOT_APPLICABLE
     assert "KeyError" in result.failures[0].trace
 
 

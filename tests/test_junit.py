@@ -73,12 +73,16 @@ def test_hostile_text_stays_valid_xml(cli, tmp_path):
     assert any("Shop</testcase>Role" in c.get("name") for c in root.iter("testcase"))
 
 
-def test_same_logical_id_in_two_files_is_not_claimed_as_passed(cli, tmp_path):
+def test_same_logical_id_in_two_files_passes_in_each(cli, tmp_path):
     for name in ("a.yaml", "b.yaml"):
         (tmp_path / name).write_text((EXAMPLES / "correct" / "rum-web.yaml").read_text())
     _, root = junit(cli, str(tmp_path))
-    # Both templates declare the same logical ids: the engine keeps one outcome per (rule, subject).
-    assert all(len(list(s.iter("testcase"))) == 0 for s in root.findall("testsuite"))
+    # Both templates declare the same logical ids: each file's checks are outcomes of their own.
+    suites = root.findall("testsuite")
+    assert [s.get("name").rsplit("/", 1)[-1] for s in suites] == ["a.yaml", "b.yaml"]
+    counts = [len(list(s.iter("testcase"))) for s in suites]
+    assert counts[0] == counts[1] > 0
+    assert all(s.get("failures") == "0" for s in suites)
 
 
 def test_coverage_suite():

@@ -74,13 +74,10 @@ def render(report: Report, *, root: Path, fail_on: Severity = Severity.ERROR) ->
     groups: dict[str, dict[tuple[str, str], list[Finding]]] = defaultdict(lambda: defaultdict(list))
     for finding in report.findings:
         groups[project_path(finding.location.source, root)][(finding.rule_id, finding.subject)].append(finding)
-    sources = report.result.subject_sources
-    for key, outcome in report.result.outcomes.items():
-        files = sources.get(key, frozenset())
-        if outcome is Outcome.PASS and len(files) == 1:
-            (source,) = files
-            if is_file_source(source):
-                groups[project_path(source, root)].setdefault(key, [])
+    for (rule_id, subject, source), outcome in report.result.outcomes.items():
+        # A check over the whole input (source "") belongs to no file.
+        if outcome is Outcome.PASS and source and is_file_source(source):
+            groups[project_path(source, root)].setdefault((rule_id, subject), [])
 
     top = ET.Element("testsuites", name="rumpolicy")
     totals = {"tests": 0, "failures": 0, "skipped": 0}

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from rumpolicy.engine import Outcome, RunResult
+from rumpolicy.engine import Outcome, OutcomeKey, RunResult
 from rumpolicy.findings import Finding, Severity
 from rumpolicy.model.resources import AppMonitor, GuestRole, Inventory
 from rumpolicy.model.symbols import Unknown
@@ -62,14 +62,14 @@ def chains(inventory: Inventory, result: RunResult) -> tuple[MonitorChain, ...]:
 
 
 def _chain(monitor: AppMonitor, inventory: Inventory, findings: list[Finding],
-           outcomes: dict[tuple[str, str], Outcome]) -> MonitorChain:
+           outcomes: dict[OutcomeKey, Outcome]) -> MonitorChain:
     def judged(name: str, resource: str, prefixes: tuple[str, ...], subjects: set[str],
                floor: str = PASS, per_monitor: tuple[str, ...] = ()) -> ChainLink:
         # A rule in ``per_monitor`` counts here only when its message is about this monitor.
         mine = [f for f in findings if f.rule_id.startswith(prefixes) and f.subject in subjects
                 and (f.rule_id not in per_monitor or monitor.subject in f.message)]
         undecided = any(o is Outcome.UNKNOWN and rule.startswith(prefixes) and subject in subjects
-                        for (rule, subject), o in outcomes.items())
+                        for (rule, subject, _source), o in outcomes.items())
         if any(f.severity is Severity.ERROR for f in mine) or floor == FAIL:
             verdict = FAIL
         elif any(f.severity is Severity.WARNING for f in mine):
