@@ -1,5 +1,9 @@
 import sys
 
-from rumpolicy.cli import main
+try:
+    from rumpolicy.cli import main
+except KeyboardInterrupt:       # Ctrl-C while the command starts: the same one line and status as later
+    sys.stderr.write("rumpolicy: interrupted\n")
+    sys.exit(130)
 
 sys.exit(main())

@@ -34,6 +34,7 @@ from typing import Iterable
 from rumpolicy import __version__
 from rumpolicy.findings import Finding
 from rumpolicy.paths import project_path
+from rumpolicy.report.escape import json_safe
 
 BASELINE_VERSION = 1
 NEVER_BASELINED = ("RUM-SRC-000", "RUM-SRC-003")
@@ -51,7 +52,9 @@ def normalized_pointer(pointer: str) -> str:
 def fingerprint(finding: Finding, root: Path) -> str:
     parts = (finding.rule_id, project_path(finding.location.source, root), finding.subject,
              normalized_pointer(finding.location.pointer), finding.message)
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    # surrogatepass: a file name that is not UTF-8, or a lone surrogate from JSON, still has a fingerprint
+    # (and every other text keeps the one it had).
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def baselinable(finding: Finding) -> bool:
@@ -67,7 +70,7 @@ def write(path: Path, findings: Iterable[Finding], root: Path) -> int:
     document = {"version": BASELINE_VERSION, "tool": {"name": "rumpolicy", "version": __version__},
                 "findings": entries}
     try:
-        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        path.write_text(json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n", "utf-8")
     except OSError as exc:
         raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from exc
     return len(entries)

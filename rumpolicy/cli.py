@@ -2,9 +2,12 @@
 
 Exit status of ``check``: 0 when no finding that counts (not suppressed, not in the baseline) is at
 or above ``--fail-on``, 1 otherwise, 2 for usage errors (unknown option, missing path, malformed
-argument, invalid configuration, unreadable baseline, unwritable output). ``audit`` shares the
-configuration, suppressions, baselines and exit status with ``check`` (``_settings``, ``_judge``),
-and also exits 2 when it could read nothing.
+argument, invalid configuration, unreadable baseline, unwritable output, standard output full), 3 for
+a defect of rumpolicy (a rule or loader that crashed, RUM-SRC-003, whatever ``--fail-on``,
+suppressions and baselines say; or an unexpected exception anywhere, one line on stderr), 130 when
+interrupted. When several apply, the highest wins. ``audit`` shares the configuration, suppressions,
+baselines and exit status with ``check`` (``_settings``, ``_judge``), and also exits 2 when it could
+read nothing.
 
 Reports: ``--format F`` may be repeated, and ``-o FILE`` names the file for the ``--format`` just
 before it (see ``outputs_from``); ``emit_reports`` renders and writes them for every subcommand.
@@ -27,7 +30,20 @@ if TYPE_CHECKING:
     from rumpolicy.config import Config
     from rumpolicy.report import Report
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_DEFECT = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130              # 128 + SIGINT, as shells report a process Ctrl-C stopped
+EXIT_STATUS_HELP = """\
+exit status:
+  0    no finding that counts is at or above --fail-on
+  1    findings at or above --fail-on
+  2    usage error: bad option or argument, missing path, invalid configuration or baseline, a report
+       that cannot be written (also standard output full)
+  3    a defect of rumpolicy: a rule or loader crashed (RUM-SRC-003 in the report, which is still
+       written, whatever --fail-on, suppressions or baselines say), or an internal error (one line on
+       stderr; RUMPOLICY_DEBUG=1 prints the traceback)
+  130  interrupted (Ctrl-C)
+when several apply, the highest wins; a reader that leaves early (| head) does not change it"""
+MACHINE_FORMATS = ("json", "sarif", "junit", "gitlab")     # read by programs: always UTF-8
 FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 ACCOUNT = re.compile(r"^\d{12}$")
@@ -191,26 +207,77 @@ def emit_reports(report: "Report", outputs: Sequence[Output], *, fail_on: Severi
         text = render_report(report, output, fail_on=fail_on, root=root, rules=rules,
                              color=to_terminal and _use_color(sys.stdout, no_color), show_suppressed=show_suppressed)
         if to_terminal:
-            sys.stdout.write(text)
+            status = max(status, write_stdout(text, machine=output.format in MACHINE_FORMATS))
             continue
         try:
-            with open(output.path, "w", encoding="utf-8", newline="\n") as handle:
+            # backslashreplace: the renderers escape what they must; nothing left may stop the report.
+            with open(output.path, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as handle:
                 handle.write(text)
         except OSError as exc:
-            print(f"rumpolicy: error: cannot write {output.path}: {exc.strerror or exc}", file=sys.stderr)
-            status = EXIT_USAGE
+            print(f"rumpolicy: error: cannot write {_shown(output.path)}: {exc.strerror or exc}", file=sys.stderr)
+            status = max(status, EXIT_USAGE)
+    if report.defects:
+        # A defect must never be hidden, nor read as findings: not by --fail-on, a suppression or a baseline.
+        status = EXIT_DEFECT
     return status
+
+
+def write_stdout(text: str, *, machine: bool = False) -> int:
+    """Write ``text`` to standard output: EXIT_CLEAN, or EXIT_USAGE after one line on stderr when it cannot.
+
+    Machine-readable formats go out as UTF-8 whatever the locale (JUnit declares it); the others in the
+    stream's encoding, with what it cannot encode backslash-escaped. A reader that leaves early
+    (``| head``) is not an error. After a failure standard output is pointed at the null device, so
+    that the interpreter's last flush at exit has nothing to complain about.
+    """
+    stream = sys.stdout
+    if stream is None:                          # started with standard output closed (>&-)
+        print("rumpolicy: error: cannot write the report: standard output is closed", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:
+            stream.write(text)
+            stream.flush()
+        else:
+            stream.flush()
+            buffer.write(text.encode("utf-8" if machine else (stream.encoding or "utf-8"), "backslashreplace"))
+            buffer.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_CLEAN
+    except OSError as exc:
+        _discard_stdout()
+        print(f"rumpolicy: error: cannot write to standard output: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_CLEAN
+
+
+def _discard_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):   # not a real file (tests capture it): nothing to flush
+        pass
+
+
+def _shown(text: str) -> str:
+    from rumpolicy.report.escape import visible
+    return visible(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="rumpolicy", description="Lint the authorization chain of Amazon CloudWatch RUM app monitors.")
+        prog="rumpolicy", description="Lint the authorization chain of Amazon CloudWatch RUM app monitors.",
+        epilog=EXIT_STATUS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"rumpolicy {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser("check", help="check templates, policies and AWS CLI output",
                                 description="Check CloudFormation/SAM templates, CDK cloud assemblies, IAM "
-                                            "policies and AWS CLI output. Never touches the network.")
+                                            "policies and AWS CLI output.\nNever touches the network.",
+                                epilog=EXIT_STATUS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (folders are walked)")
     add_output_options(check)
     add_policy_options(check)
@@ -253,6 +320,7 @@ def _check(args: argparse.Namespace) -> int:
     from rumpolicy.load import LoadOptions, discover
     from rumpolicy.load.files import load_candidates
     from rumpolicy.load.iam_json import declared_monitor
+    from rumpolicy.report import FileTally
 
     settings = _settings(args)
     if settings is None:
@@ -262,7 +330,7 @@ def _check(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not os.path.exists(p)] + [p for p in var_files if not os.path.isfile(p)]
     if missing:
         for path in missing:
-            print(f"rumpolicy: error: no such file or folder: {path}", file=sys.stderr)
+            print(f"rumpolicy: error: no such file or folder: {_shown(path)}", file=sys.stderr)
         return EXIT_USAGE
     app_monitors = args.app_monitor if args.app_monitor is not None else list(config.app_monitors or ())
     names: dict[str, str] = {}
@@ -288,7 +356,8 @@ def _check(args: argparse.Namespace) -> int:
     if args.skip_unrecognized:
         candidates = [replace(c, explicit=False) for c in candidates]
     inventory = load_candidates(candidates, options)
-    return _judge(args, config, outputs, inventory, files_checked=sum(1 for f in inventory.files if f.kind))
+    files = FileTally.of(inventory.files)
+    return _judge(args, config, outputs, inventory, files_checked=files.checked, files=files)
 
 
 def _settings(args: argparse.Namespace) -> "tuple[Config, list[Output]] | None":
@@ -308,8 +377,10 @@ def _settings(args: argparse.Namespace) -> "tuple[Config, list[Output]] | None":
 
 def _judge(args: argparse.Namespace, config: "Config", outputs: Sequence[Output], inventory, *, files_checked: int,
            coverage: tuple | None = None, live_scopes: dict[str, bool] | None = None,
-           record_baseline: bool = True) -> int:
+           record_baseline: bool = True, files=None) -> int:
     """What ``check`` and ``audit`` do once the inputs are read, and the exit status.
+
+    ``files``: for ``check``, the FileTally of the inputs (the summary says what became of each file).
 
     Runs the selected rules, applies the suppressions (``live_scopes``: the audit's locations and
     whether each was read completely), the severity overrides and the baseline, then writes the
@@ -344,7 +415,7 @@ def _judge(args: argparse.Namespace, config: "Config", outputs: Sequence[Output]
     except baseline.BaselineError as exc:
         print(f"rumpolicy: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    report = Report(result, files_checked=files_checked, coverage=coverage, baselined=baselined,
+    report = Report(result, files_checked=files_checked, files=files, coverage=coverage, baselined=baselined,
                     chains=_chains(inventory, result, outputs))
     if os.environ.get("RUMPOLICY_DEBUG"):
         for failure in result.failures:
@@ -388,6 +459,19 @@ def add_audit_parser(commands) -> None:
                        help="botocore's retry mode for throttling and transient errors (default: standard)")
     audit.add_argument("--max-attempts", type=_positive, default=8, metavar="N",
                        help="attempts per call, the first included (default: 8)")
+
+    def duration(text: str) -> float:
+        """``90s``, ``15m``, ``1h``, ``1h30m`` or plain seconds (``90``, ``2.5``)."""
+        found = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?", text.strip())
+        seconds = sum(float(part) * unit for part, unit in zip(found.groups(), (3600, 60, 1)) if part) if found else 0
+        if seconds <= 0:
+            raise argparse.ArgumentTypeError(f"expected a duration such as 90s, 15m, 1h or seconds, got {text!r}")
+        return seconds
+
+    audit.add_argument("--deadline", type=duration, default=15 * 60, metavar="DURATION",
+                       help="stop calling AWS after this long and check what was read; the rest is reported as not "
+                            "read (e.g. 90s, 15m, 1h; default: 15m). Each call also times out: 10 s to connect, "
+                            "60 s per read")
     add_output_options(audit)
     add_policy_options(audit)
 
@@ -430,7 +514,8 @@ def _audit(args: argparse.Namespace) -> int:
     options = AuditOptions(profile=args.profile, regions=tuple(args.region), all_regions=args.all_regions,
                            org=args.org, role_name=args.role_name, accounts=tuple(args.accounts),
                            exclude_accounts=tuple(args.exclude_accounts), external_id=args.external_id,
-                           jobs=args.jobs, retry_mode=args.retry_mode, max_attempts=args.max_attempts)
+                           jobs=args.jobs, retry_mode=args.retry_mode, max_attempts=args.max_attempts,
+                           deadline=args.deadline)
     try:
         audited = run_audit(options, Progress(sys.stderr))
     except AuditError as exc:
@@ -438,7 +523,10 @@ def _audit(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except ReadOnlyViolation as exc:     # a defect in rumpolicy: nothing was changed, and nothing is reported
         print(f"rumpolicy: internal error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_DEFECT
+    if audited.deadline_reached:
+        print(f"rumpolicy: warning: {audited.deadline_reached}: what was read is checked, the rest is reported as "
+              "not read (see the coverage)", file=sys.stderr)
     status = _judge(args, config, outputs, audited.inventory, files_checked=0, coverage=audited.coverage,
                     live_scopes=audited.scopes_read, record_baseline=audited.checked_anything)
     if not audited.checked_anything:
@@ -460,12 +548,12 @@ def _rules(args: argparse.Namespace) -> int:
         import json
         rows = [{"id": r.id, "name": r.name, "severity": r.severity.value, "area": r.area,
                  "status": r.status, "aliases": list(r.aliases), "summary": r.summary} for r in registry()]
-        print(json.dumps(rows, indent=2))
-        return EXIT_CLEAN
+        return write_stdout(json.dumps(rows, indent=2) + "\n", machine=True)
+    lines = []
     for found in registry():
         alias = f" (also {', '.join(found.aliases)})" if found.aliases else ""
-        print(f"{found.id:<15} {found.severity.value:<8} {found.name}{alias}\n{'':<24} {found.summary}")
-    return EXIT_CLEAN
+        lines.append(f"{found.id:<15} {found.severity.value:<8} {found.name}{alias}\n{'':<24} {found.summary}\n")
+    return write_stdout("".join(lines))
 
 
 def _rule(args: argparse.Namespace) -> int:
@@ -476,19 +564,40 @@ def _rule(args: argparse.Namespace) -> int:
     if found is None:
         print(f"rumpolicy: error: no rule {args.rule_id!r} (see `rumpolicy rules`)", file=sys.stderr)
         return EXIT_USAGE
-    sys.stdout.write(rule_page(found))
-    return EXIT_CLEAN
+    return write_stdout(rule_page(found))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    handler = {"check": _check, "audit": _audit, "rules": _rules, "rule": _rule}[args.command]
+    """Run one command; the exit status is returned (see ``EXIT_STATUS_HELP``), never a traceback.
+
+    Argument errors leave through argparse (SystemExit 2). Reports go through ``write_stdout``, which
+    handles a reader that left and a full disk itself; whatever else escapes is a defect (exit 3).
+    """
     try:
+        args = build_parser().parse_args(argv)
+        handler = {"check": _check, "audit": _audit, "rules": _rules, "rule": _rule}[args.command]
         return handler(args)
+    except KeyboardInterrupt:
+        _say("rumpolicy: interrupted")
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # `rumpolicy check . | head`: the reader left; nothing more to say.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # `rumpolicy ... | head`: the reader left while something other than a report was printed.
+        _discard_stdout()
         return EXIT_CLEAN
+    except Exception as exc:  # a defect of ours: one line, never a traceback that reads like findings (exit 1)
+        if os.environ.get("RUMPOLICY_DEBUG"):
+            import traceback
+            traceback.print_exc()
+        _say(f"rumpolicy: internal error: {type(exc).__name__}: {_shown(str(exc))} (a defect of rumpolicy; "
+             "RUMPOLICY_DEBUG=1 prints the traceback)")
+        return EXIT_DEFECT
+
+
+def _say(line: str) -> None:
+    try:
+        print(line, file=sys.stderr)
+    except (OSError, ValueError, AttributeError):     # stderr closed or full: the exit status still tells
+        pass
 
 
 if __name__ == "__main__":

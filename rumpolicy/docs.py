@@ -61,7 +61,7 @@ def rule_page(found: Rule, fixtures: Path | None = FIXTURES) -> str:
              "| | |", "|---|---|",
              f"| Severity | `{found.severity.value}` |",
              f"| Area | `{found.area}` |",
-             f"| Applies to | `{found.subject.__name__}` |",
+             f"| Applies to | {', '.join(f'`{kind.__name__}`' for kind in found.subjects)} |",
              f"| Status | {found.status} (since {found.since}) |"]
     if found.aliases:
         lines.append(f"| Also reported for | {', '.join(found.aliases)} |")

@@ -73,7 +73,7 @@ class Rule:
     id: str
     name: str
     severity: Severity
-    subject: type
+    subject: type | tuple[type, ...]        # a rule may judge one fact wherever it appears (RUM-XREF-001)
     check: Callable[..., Iterable[Any]]
     references: tuple[str, ...] = ()
     status: str = "stable"
@@ -99,8 +99,12 @@ class Rule:
     def summary(self) -> str:
         return self.doc.split("\n", 1)[0].strip()
 
+    @property
+    def subjects(self) -> tuple[type, ...]:
+        return self.subject if isinstance(self.subject, tuple) else (self.subject,)
 
-def rule(*, id: str, name: str, severity: Severity, subject: type, references: tuple[str, ...] = (),
+
+def rule(*, id: str, name: str, severity: Severity, subject: type | tuple[type, ...], references: tuple[str, ...] = (),
          status: str = "stable", since: str = "0.1.0", aliases: tuple[str, ...] = ()) -> Callable:
     """Attach rule metadata to a check function. Registration happens at discovery, not here."""
 
@@ -199,7 +203,8 @@ SUBJECTS: dict[type, Callable[[Inventory], Iterable[Any]]] = {
     Role: lambda inv: inv.roles,
     ManagedPolicy: lambda inv: inv.managed_policies,
     ResourcePolicy: lambda inv: inv.resource_policies,
-    InputFile: lambda inv: inv.files,
+    # A file a loader crashed on is reported by RUM-SRC-003 alone: what the loader left on it is not to be trusted.
+    InputFile: lambda inv: [f for f in inv.files if f.defect is None],
     Inventory: lambda inv: [inv],
     OrgPolicies: lambda inv: inv.org_policies,
     WebClientConfig: lambda inv: inv.web_clients,
@@ -275,21 +280,25 @@ def _run_one(found: Rule, subject: Any, state: RunState, findings: list[Finding]
 
 def run(inventory: Inventory, rules: Iterable[Rule] | None = None) -> RunResult:
     rules = tuple(rules if rules is not None else registry())
-    state = RunState(undecided=list(inventory.undecided))
+    # Loader defects are failures of rumpolicy like a crashing rule's: reported as RUM-SRC-003, and exit 3.
+    state = RunState(undecided=list(inventory.undecided),
+                     failures=[f.defect for f in inventory.files if f.defect is not None])
     findings: list[Finding] = []
     outcomes: dict[OutcomeKey, Outcome] = {}
     for found in rules:
-        subjects = SUBJECTS.get(found.subject)
-        if subjects is None:
-            continue
-        for subject in subjects(inventory):
-            outcomes[outcome_key(found, subject)] = _run_one(found, subject, state, findings)
+        for kind in found.subjects:
+            subjects = SUBJECTS.get(kind)
+            if subjects is None:
+                continue
+            for subject in subjects(inventory):
+                outcomes[outcome_key(found, subject)] = _run_one(found, subject, state, findings)
     for found in rules:
-        subjects = LATE_SUBJECTS.get(found.subject)
-        if subjects is None:
-            continue
-        for subject in list(subjects(state)):
-            _run_one(found, subject, state, findings)
+        for kind in found.subjects:
+            subjects = LATE_SUBJECTS.get(kind)
+            if subjects is None:
+                continue
+            for subject in list(subjects(state)):
+                _run_one(found, subject, state, findings)
     unique = {(f.rule_id, f.location, f.message, f.subject): f for f in findings}
     return RunResult(sorted(unique.values(), key=Finding.sort_key), outcomes, state.failures)
 
@@ -301,11 +310,11 @@ def run_subjects(subjects: Iterable[Any], subject_type: type, rules: Iterable[Ru
     outcomes: dict[OutcomeKey, Outcome] = {}
     rules = tuple(rules if rules is not None else registry())
     for found in rules:
-        if found.subject is subject_type:
+        if subject_type in found.subjects:
             for subject in subjects:
                 outcomes[outcome_key(found, subject)] = _run_one(found, subject, state, findings)
     for found in rules:
-        if found.subject is RuleFailure:
+        if RuleFailure in found.subjects:
             for failure in list(state.failures):
                 _run_one(found, failure, state, findings)
     return RunResult(sorted(findings, key=Finding.sort_key), outcomes, state.failures)

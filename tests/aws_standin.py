@@ -13,7 +13,11 @@ moto has no RUM backend, and its Cognito Identity backend lacks ``GetIdentityPoo
 * **records** every call it sees (service, operation, account, region, status): the read-only test
   and the benchmark read this log, independently of the product's own guard;
 * **injects faults** per operation (``inject``): throttling, 5xx, or access denied, a given number
-  of times or always, optionally only for one account or for requests with given parameters.
+  of times or always, optionally only for one account or for requests with given parameters;
+* **serves malformed bodies** per operation (``malform``): a fixed body (not JSON, JSON of the
+  wrong shape) or the real answer rewritten, with status 200, as a broken endpoint or proxy would;
+* **answers slowly** per operation (``delay``), at most ``MAX_DELAY`` seconds a call, so that a test
+  of the audit's deadline cannot hang.
 
 The calling account is resolved as AWS does, from the access key in the request's signature:
 ``testing`` (the tests' base credentials) is moto's default account; assumed-role keys map to the
@@ -26,10 +30,11 @@ import http.client
 import json
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import botocore.loaders
@@ -42,6 +47,9 @@ SERVED = ("rum", "cognito-identity")
 CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 ASSUMED = re.compile(r"<AccessKeyId>([^<]+)</AccessKeyId>.*?<Arn>arn:[^:]+:sts::(\d{12}):assumed-role/", re.S)
 TIMESTAMP = "2026-01-01T00:00:00Z"
+ANY = "*"                 # a fault's service or operation that matches every one
+MAX_DELAY = 5.0           # seconds: longer delays are refused, so a slow stand-in cannot hang a test
+MALFORMED, SLOW = "malformed", "slow"
 
 # What each fault looks like, per protocol: (error code, HTTP status).
 FAULTS = {
@@ -71,16 +79,18 @@ class Call:
 
 @dataclass
 class Fault:
-    service: str
-    operation: str
-    kind: str                                  # a key of FAULTS
+    service: str                               # or ANY
+    operation: str                             # or ANY
+    kind: str                                  # a key of FAULTS, MALFORMED or SLOW
     times: int | None                          # None: every time
     account: str | None = None
     region: str | None = None
     match: dict[str, Any] = field(default_factory=dict)
+    body: bytes | Callable[[bytes], bytes] | None = None    # MALFORMED: the body, or a rewrite of the real one
+    seconds: float = 0.0                                    # SLOW: how long to wait before answering
 
     def applies(self, service: str, operation: str, account: str | None, region: str, params: dict) -> bool:
-        if (service, operation) != (self.service, self.operation) or self.times == 0:
+        if self.service not in (ANY, service) or self.operation not in (ANY, operation) or self.times == 0:
             return False
         if self.account is not None and account != self.account:
             return False
@@ -177,6 +187,31 @@ class AwsStandin:
             self.faults.append(fault)
         return fault
 
+    def malform(self, service: str, operation: str, body: bytes | str | dict | list | Callable[[bytes], bytes], *,
+                times: int | None = None, account: str | None = None, region: str | None = None,
+                **match: Any) -> Fault:
+        """Answer ``service:operation`` with status 200 and a malformed ``body``: bytes or text as they
+        are, a dict or list as JSON (of a shape the service model does not allow), or a function that
+        rewrites the real answer's body (e.g. one field of a forwarded IAM response)."""
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode()
+        fault = Fault(service, operation, MALFORMED, times, account, region, match, body=body)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def delay(self, seconds: float, service: str = ANY, operation: str = ANY, *, times: int | None = None,
+              account: str | None = None, region: str | None = None, **match: Any) -> Fault:
+        """Answer ``service:operation`` (default: every call) ``seconds`` late, then as usual."""
+        if not 0 < seconds <= MAX_DELAY:
+            raise ValueError(f"a delay is more than 0 and at most {MAX_DELAY} seconds, not {seconds}")
+        fault = Fault(service, operation, SLOW, times, account, region, match, seconds=seconds)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
     def operations(self) -> list[tuple[str, str]]:
         with self._lock:
             return [(c.service, c.operation) for c in self.calls]
@@ -221,10 +256,11 @@ class AwsStandin:
             account = self.keys.get(access_key)
         protocol, operation, params = self._identify(service, method, path, headers, body)
         with self._lock:
-            fault = next((f for f in self.faults if f.applies(service, operation, account, region, params)), None)
-            if fault is not None and fault.times is not None:
-                fault.times -= 1
-        if fault is not None:
+            slow = self._take(lambda f: f.kind == SLOW, service, operation, account, region, params)
+            fault = self._take(lambda f: f.kind != SLOW, service, operation, account, region, params)
+        if slow is not None:
+            time.sleep(slow.seconds)
+        if fault is not None and fault.kind in FAULTS:
             status, reply_headers, payload = self._error(service, protocol, fault.kind, operation)
         elif service in SERVED:
             status, reply_headers, payload = self._serve(service, operation, account, region, params)
@@ -232,9 +268,21 @@ class AwsStandin:
             status, reply_headers, payload = self._forward(method, path, headers, body)
             if operation == "AssumeRole" and status == 200:
                 self._learn_key(payload)
+        if fault is not None and fault.kind == MALFORMED:
+            status = 200
+            payload = fault.body(payload) if callable(fault.body) else fault.body
         with self._lock:
             self.calls.append(Call(service, operation, account, region, status))
         return status, reply_headers, payload
+
+    def _take(self, kind: Callable[[Fault], bool], service: str, operation: str, account: str | None, region: str,
+              params: dict) -> Fault | None:
+        """The first fault of that kind for this request, counted as used (the caller holds the lock)."""
+        fault = next((f for f in self.faults if kind(f) and f.applies(service, operation, account, region, params)),
+                     None)
+        if fault is not None and fault.times is not None:
+            fault.times -= 1
+        return fault
 
     def _identify(self, service: str, method: str, path: str, headers: dict[str, str],
                   body: bytes) -> tuple[str, str, dict]:

@@ -7,6 +7,8 @@ import textwrap
 import jsonschema
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rumpolicy.config import load_config, schema
 from rumpolicy.docs import config_example, config_example_toml
@@ -171,3 +173,84 @@ def test_the_documented_examples_are_valid(tmp_path):
     assert from_yaml.severity == from_toml.severity and from_yaml.severity
     assert [s.ids for s in from_yaml.suppress] == [s.ids for s in from_toml.suppress] == [("RUM-PERM-004",)]
     assert textwrap.dedent(config_example_toml(example)).startswith("[tool.rumpolicy]\n")
+
+
+# --- long `suppress` lists: checked without jsonschema when they are plainly valid ------------------
+
+ENTRY_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.sampled_from(["", "RUM-PERM-004", "rum-perm-004", "RUM-PERM-04",
+                                                              "RUM-PERM-004\n", "legacy/**", "aws://123/eu-*",
+                                                              "aws://x", "aws://*", "aws://aws/us-east-1"]),
+    st.lists(st.sampled_from(["", "legacy/**", "aws://123456789012/*", "aws://12/EU", "aws://", 3]), max_size=3),
+)
+ENTRIES = st.lists(st.one_of(
+    st.dictionaries(st.sampled_from(["id", "paths", "subjects", "reason", "Reason"]), ENTRY_VALUES, max_size=4),
+    ENTRY_VALUES), max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(entries=ENTRIES)
+def test_the_compiled_suppress_check_agrees_with_jsonschema(entries):
+    from rumpolicy.config import _suppress_validator
+
+    valid = _suppress_validator()
+    assert valid is not None, "the schema of `suppress` uses a keyword the compiled check does not know"
+    expected = jsonschema.Draft202012Validator(schema()).is_valid({"suppress": entries})
+    # It may only be stricter than the schema, never laxer; on these values it is exact.
+    assert valid(entries) == expected
+
+
+def test_an_invalid_entry_late_in_a_long_list_is_located_as_before(cli, project):
+    entries = "".join(f"  - id: RUM-PERM-004\n    paths: ['t{i}/**']\n    reason: r\n" for i in range(5000))
+    (project / ".rumpolicy.yaml").write_text(
+        "suppress:\n" + entries + "  - id: RUM-PERM-004\n    paths: ['']\n    reaso: typo\n")
+    result = cli("check", "infra")
+    assert result.status == 2
+    config = project / ".rumpolicy.yaml"
+    assert result.err.splitlines() == [
+        f"rumpolicy: error: {config}:15002:5: suppress.5000: Additional properties are not allowed "
+        "('reaso' was unexpected)",
+        f"{config}:15003:13: suppress.5000.paths.0: '' should be non-empty"]
+
+
+def test_a_configuration_may_be_larger_than_an_input_but_not_unbounded(cli, project, monkeypatch):
+    import rumpolicy.config
+
+    (project / ".rumpolicy.yaml").write_text("fail-on: error\n" + "# padding\n" * 600_000)   # 6 MiB
+    assert cli("check", "infra").status == 0
+    monkeypatch.setattr(rumpolicy.config, "MAX_CONFIG_BYTES", 2**20)
+    result = cli("check", "infra")
+    assert result.status == 2
+    assert "the configuration file is 5.7 MiB, above the 1 MiB limit" in result.err
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('exclude: ["!"]\n', ".rumpolicy.yaml:1:11: exclude.0: '!' is not a valid gitignore pattern"),
+    ('exclude: ["[z-a]"]\n', ".rumpolicy.yaml:1:11: exclude.0: '[z-a]' is not a valid gitignore pattern"),
+    ("suppress:\n  - id: RUM-PERM-004\n    paths: [legacy/**, 'a\\']\n    reason: r\n",
+     ".rumpolicy.yaml:3:24: suppress.0.paths.1: 'a\\\\' is not a valid gitignore pattern"),
+])
+def test_a_glob_pathspec_refuses_is_a_configuration_error(cli, project, text, expected):
+    (project / ".rumpolicy.yaml").write_text(text)
+    result = cli("check", "infra")
+    assert result.status == 2 and expected in result.err, result.err
+
+
+def test_only_globs_with_a_bang_backslash_or_bracket_can_be_refused():
+    """Why ``_check_glob`` compiles only those: every short pattern pathspec refuses is one of them."""
+    import itertools
+    import warnings
+
+    import pathspec
+
+    refused = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        for length in range(1, 4):
+            for letters in itertools.product("!\\[]/*a- #?^.", repeat=length):
+                pattern = "".join(letters)
+                try:
+                    pathspec.GitIgnoreSpec.from_lines([pattern])
+                except Exception:      # noqa: BLE001 - whatever it raises, it must be in the checked class
+                    refused.append(pattern)
+    assert refused and all(p.startswith("!") or "\\" in p or "[" in p for p in refused)

@@ -3,6 +3,8 @@
 ``# expect: RUM-TRUST-003`` (several ids: comma-separated) names findings on the next line that is
 not a comment; ``# expect-file: RUM-SRC-002`` names a finding about the whole file (no line).
 ``// expect: ...`` (JavaScript) and ``<!-- expect: ... -->`` (HTML) work the same way.
+An id may name the finding's severity too, ``# expect: RUM-POOL-002 (info)``, where a rule reports
+one requirement at several severities and the fixture is there to show which.
 Every finding of every rule counts, info included, so a fixture cannot hide noise.
 """
 
@@ -21,36 +23,58 @@ FIXTURES = ROOT / "fixtures" / "rules"
 COMMENT = ("#", "//", "<!--")
 EXPECT = re.compile(r"(?:#|//|<!--)\s*expect:\s*(.+?)\s*(?:-->)?\s*$")
 EXPECT_FILE = re.compile(r"(?:#|//|<!--)\s*expect-file:\s*(.+?)\s*(?:-->)?\s*$")
+EXPECTED_ID = re.compile(r"^(?P<id>[A-Z0-9-]+)(?:\s*\((?P<severity>error|warning|info)\))?$")
 # Rules that no input can trigger: they report defects of rumpolicy itself, tested elsewhere.
 WITHOUT_FIXTURES = {"RUM-SRC-003": "tests/test_engine.py runs a crashing rule through the engine",
                     # Service control policies exist only in live accounts: no template carries them.
                     "RUM-IAM-ORG-001": "tests/audit/test_audit_org.py::test_scp_that_denies_guests_is_an_error"}
 
 
-def expected_findings(path: Path) -> set[tuple[str, int]]:
-    expected: set[tuple[str, int]] = set()
-    pending: list[str] = []
+def _marked(path: Path) -> list[tuple[str, int, str | None]]:
+    """(rule id, line, severity or None) for every ``expect`` marker of a fixture."""
+    marked: list[tuple[str, int, str | None]] = []
+    pending: list[tuple[str, str | None]] = []
+
+    def parse(text: str) -> list[tuple[str, str | None]]:
+        out = []
+        for item in text.split(","):
+            match = EXPECTED_ID.match(item.strip())
+            assert match, f"{path}: cannot read the expect marker {item.strip()!r}"
+            out.append((match.group("id"), match.group("severity")))
+        return out
+
     for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
         stripped = line.strip()
         whole_file = EXPECT_FILE.search(stripped)
         if stripped.startswith(COMMENT) and whole_file:
-            expected.update((i.strip(), 0) for i in whole_file.group(1).split(","))
+            marked.extend((rule_id, 0, severity) for rule_id, severity in parse(whole_file.group(1)))
             continue
         match = EXPECT.search(stripped)
         if stripped.startswith(COMMENT) and match:
-            pending.extend(i.strip() for i in match.group(1).split(","))
+            pending.extend(parse(match.group(1)))
             continue
         if stripped.startswith(COMMENT) or not stripped:
             continue
-        expected.update((rule_id, number) for rule_id in pending)
+        marked.extend((rule_id, number, severity) for rule_id, severity in pending)
         pending = []
-    return expected
+    return marked
+
+
+def expected_findings(path: Path) -> set[tuple[str, int]]:
+    return {(rule_id, line) for rule_id, line, _severity in _marked(path)}
+
+
+def expected_severities(path: Path) -> set[tuple[str, int, str]]:
+    return {(rule_id, line, severity) for rule_id, line, severity in _marked(path) if severity}
+
+
+def _active(path: Path) -> list:
+    # A finding suppressed with a reason stays in reports, marked; it is not a finding of the file.
+    return [f for f in check([str(path)]).findings if not f.suppressed]
 
 
 def actual_findings(path: Path) -> set[tuple[str, int]]:
-    result = check([str(path)])
-    # A finding suppressed with a reason stays in reports, marked; it is not a finding of the file.
-    return {(f.rule_id, f.location.line or 0) for f in result.findings if not f.suppressed}
+    return {(f.rule_id, f.location.line or 0) for f in _active(path)}
 
 
 def fixture_cases() -> list:
@@ -65,9 +89,13 @@ def fixture_cases() -> list:
 @pytest.mark.parametrize("path", fixture_cases())
 def test_fixture(path: Path) -> None:
     expected = expected_findings(path) if path.name.startswith("bad") else set()
-    actual = actual_findings(path)
+    found = _active(path)
+    actual = {(f.rule_id, f.location.line or 0) for f in found}
     assert actual == expected, (
         f"\nmissing: {sorted(expected - actual)}\nunexpected: {sorted(actual - expected)}")
+    severities = {(f.rule_id, f.location.line or 0, f.severity.value) for f in found}
+    wrong = sorted(expected_severities(path) - severities) if path.name.startswith("bad") else []
+    assert not wrong, f"\nreported at another severity: {wrong}\nfound: {sorted(severities)}"
 
 
 def test_bad_fixture_names_its_rule() -> None:

@@ -6,6 +6,8 @@ import json
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 
@@ -190,3 +192,62 @@ def test_json_files_have_no_comments(cli, workdir):
     (workdir / "p.json").write_text(policy)
     _, report = check(cli, "p.json", "--app-monitor", "arn:aws:rum:us-east-1:123456789012:appmonitor/web")
     assert suppressed(report) == {}
+
+
+# --- configuration entries at scale: the path index chooses candidates, pathspec still decides -------
+
+SEGMENTS = st.sampled_from(["legacy", "stacks", "svc-1", "a", "A", "x.yaml", "main.tf", ".hidden", "b c"])
+GLOB_SEGMENTS = st.one_of(SEGMENTS, st.sampled_from(["*", "**", "?", "*.yaml", "[ab]", "x*", "\\*", "svc-?", ""]))
+
+
+def _glob(parts: list[str], negated: bool, trailing_slash: bool, rooted: bool) -> str:
+    text = "/".join(parts)
+    return ("!" if negated else "") + ("/" if rooted else "") + text + ("/" if trailing_slash else "")
+
+
+GLOBS = st.builds(_glob, st.lists(GLOB_SEGMENTS, min_size=1, max_size=4), st.booleans(), st.booleans(), st.booleans())
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entry_paths=st.lists(st.lists(GLOBS, max_size=3), min_size=1, max_size=6),
+       files=st.lists(st.lists(SEGMENTS, min_size=1, max_size=4), min_size=1, max_size=4))
+def test_the_path_index_agrees_with_pathspec_on_every_entry(tmp_path, entry_paths, files):
+    import pathspec
+
+    from rumpolicy.findings import Location
+    from rumpolicy.suppress import ConfigSuppression, _PathIndex
+
+    from rumpolicy.config import ConfigError, _check_glob
+
+    try:
+        for pattern in (p for paths in entry_paths for p in paths):
+            _check_glob(pattern, lambda: "paths")
+    except ConfigError:
+        assume(False)          # the configuration refuses it: the index never sees it
+    entries = [ConfigSuppression(("RUM-PERM-004",), "r", tuple(paths), tmp_path, Location(".rumpolicy.yaml", "", None))
+               for paths in entry_paths]
+    index = _PathIndex(entries)
+    for parts in files:
+        relative = "/".join(parts)
+        expected = {position for position, entry in enumerate(entries)
+                    if not entry.paths or pathspec.GitIgnoreSpec.from_lines(entry.paths).match_file(relative)}
+        assert index.matching(str(tmp_path / relative)) == expected, relative
+
+
+def test_many_configuration_entries_each_judged_on_its_own(cli, workdir):
+    """Entries sharing a rule and a folder: the first with a reason suppresses; each unused one is reported."""
+    (workdir / "legacy").mkdir()
+    (workdir / "legacy" / "old.yaml").write_text(BROKEN)
+    entries = "".join(f"  - id: RUM-PERM-005\n    paths: ['legacy/team-{i}/**']\n    reason: r{i}\n" for i in range(300))
+    (workdir / ".rumpolicy.yaml").write_text(
+        "suppress:\n" + entries +
+        "  - id: RUM-PERM-005\n    paths: ['*.yaml']\n"                                 # line 902: no reason
+        "  - id: RUM-PERM-005\n    paths: ['legacy/']\n    reason: the SCP\n"            # line 904: applies
+        "  - id: RUM-PERM-005\n    paths: ['**/old.yaml']\n    reason: also\n"           # line 907: also matches
+        "  - id: RUM-PERM-004\n    paths: ['aws://123456789012']\n    reason: live only\n")
+    _, report = check(cli, ".")
+    assert suppressed(report) == {"RUM-PERM-005": {"kind": "config", "reason": "the SCP", "location": {
+        "path": ".rumpolicy.yaml", "line": 904, "column": 5, "pointer": "/suppress/301"}}}
+    src = {f["location"]["line"]: f["message"] for f in report["findings"] if f["rule_id"] == "RUM-SRC-004"}
+    # The one that also matched did suppress (it is not unused); the `aws://` entry is left to audits.
+    assert src == {902: "the config suppression of `RUM-PERM-005` gives no reason, so it does not take effect"}

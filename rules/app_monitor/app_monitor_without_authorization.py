@@ -8,7 +8,7 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
 from rumpolicy.model.coverage import is_declaration, resource_policy_grants
-from rumpolicy.model.dialect import prop
+from rumpolicy.model.dialect import prop, render_for
 
 
 @rule(id="RUM-MON-003", name="app-monitor-without-authorization", severity=Severity.WARNING,
@@ -32,7 +32,14 @@ def app_monitor_without_authorization(monitor: AppMonitor) -> Iterator:
     `IdentityPoolId` is left to RUM-MON-002, which reports it as an error, so that one missing pool
     id is not reported twice. A monitor read from `aws rum get-app-monitor` output, whose resource
     policy is not in the input, is reported as not checked (RUM-SRC-001); `rumpolicy audit` reads
-    every monitor's resource policy, so there the rule decides.
+    every monitor's resource policy, so there the rule decides. So is a monitor when the same input
+    has a resource-based policy whose monitor name is known only at deployment (`var.monitor`, a
+    parameter): it may be this monitor's.
+
+    When the same input (the template, the Terraform module, the folder of AWS CLI output) has an
+    identity pool that no monitor names, with a role attachment giving it an `unauthenticated`
+    role, the message names that pool, its attachment and role: most often it is the monitor's own
+    pool and only `IdentityPoolId` (and `GuestRoleArn`, for the basic flow) was left out.
 
     ## Why it matters
     Without `IdentityPoolId` the web client cannot get Cognito credentials, and without a resource
@@ -75,12 +82,36 @@ def app_monitor_without_authorization(monitor: AppMonitor) -> Iterator:
                         "whether the resource-based policy allows `rum:PutRumEvents` on this app monitor could not "
                         "be decided, so its authorization path was not checked")
         return
+    if not monitor.resource_policies and monitor.unresolved_resource_policies:
+        policy = monitor.unresolved_resource_policies[0]
+        yield Undecided(monitor, f"{policy.subject} names its app monitor by a value known only at deployment "
+                                 f"(`{render_for(monitor, policy.monitor_name.value)}`), so whether app monitor "
+                                 f"{monitor.subject} has a resource-based policy was not checked")
+        return
     pool_id = prop(monitor, "IdentityPoolId")
+    hint = _unnamed_pool_hint(monitor)
     if not monitor.resource_policies and not is_declaration(monitor) and not monitor.resource_policy_read:
         yield Undecided(monitor, f"app monitor {monitor.subject} has no `{pool_id}` and its resource-based "
-                                 "policy is not part of the input, so its authorization path was not checked")
+                                 f"policy is not part of the input, so its authorization path was not checked{hint}")
         return
     what = ("a resource-based policy that allows no `rum:PutRumEvents` on it" if monitor.resource_policies
             else "no resource-based policy")
+    related = tuple(dict.fromkeys(offer.pool.location for offer in monitor.unnamed_pools))
     yield Violation(monitor, f"app monitor {monitor.subject} has no `{pool_id}`, {what}, and no "
-                             "declaration that credentials are vended elsewhere")
+                             f"declaration that credentials are vended elsewhere{hint}", related=related)
+
+
+def _unnamed_pool_hint(monitor: AppMonitor) -> str:
+    """Where the monitor's pool probably is: the pools of its input that no monitor names."""
+    if not monitor.unnamed_pools:
+        return ""
+    described = []
+    for offer in monitor.unnamed_pools:
+        role = offer.role.subject if offer.role is not None else f"`{render_for(monitor, offer.role_arn.value)}`"
+        described.append(f"{offer.pool.subject} (role {role} attached as `unauthenticated` by "
+                         f"{offer.attachment.subject})")
+    pools = ("identity pool " + described[0] if len(described) == 1
+             else "identity pools " + ", ".join(described))
+    one, verb = ("it", "is") if len(described) == 1 else ("one of them", "are")
+    return (f"; {pools} in the same input {verb} named by no app monitor: set `{prop(monitor, 'IdentityPoolId')}` "
+            f"on the monitor to {one} (and `{prop(monitor, 'GuestRoleArn')}` to its role for the basic flow)")

@@ -15,6 +15,7 @@ from rumpolicy.model.flows import classic_flow, monitor_uses_basic_flow
 @rule(id="RUM-POOL-002", name="classic-flow-disabled-for-basic-flow", severity=Severity.ERROR,
       subject=IdentityPool,
       references=("https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md",
+                  "https://github.com/aws/aws-cli/issues/7652",
                   "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/cognito_identity_pool"))
 def classic_flow_disabled_for_basic_flow(pool: IdentityPool) -> Iterator:
     """An app monitor uses the basic (classic) flow, but its identity pool does not enable it.
@@ -27,9 +28,16 @@ def classic_flow_disabled_for_basic_flow(pool: IdentityPool) -> Iterator:
     The pool must then set `AllowClassicFlow: true`.
 
     * `AllowClassicFlow` explicitly `false` → error.
-    * `AllowClassicFlow` not set → warning: whether an unset flag lets `GetOpenIdToken` through is
-      disputed (requirements Q3: `aws/aws-cli#7652` reports it works, and the aws-rum-web example
-      stack relies on it), so the rule neither calls a possibly working setup broken nor stays silent.
+    * `AllowClassicFlow` not set (a CloudFormation pool without the property, AWS CLI output or a
+      live pool whose description lacks the field) → info: the setup works today through
+      undocumented behaviour. Cognito lets `GetOpenIdToken` through on pools created without the
+      flag; only an explicit `false` gives the error below
+      ([aws/aws-cli#7652](https://github.com/aws/aws-cli/issues/7652)). AWS's own RUM samples
+      (aws-samples `serverless-patterns/cloudwatch-rum-cognito`, `cloudwatch-rum-demo`, the
+      aws-rum-web example stack) use the basic flow with the flag unset and are published as
+      working. Since no AWS documentation promises this, the finding recommends setting the flag
+      explicitly, and the fix attached to it does so. It is info rather than a warning so that a
+      working setup passes `--fail-on warning`.
     * Terraform: an `aws_cognito_identity_pool` without `allow_classic_flow` gets the provider's
       default, `false`, which the provider sends explicitly; that counts as explicitly `false`, and
       the finding says it comes from the default. A plan shows the default as a value; rumpolicy
@@ -41,7 +49,7 @@ def classic_flow_disabled_for_basic_flow(pool: IdentityPool) -> Iterator:
     `InvalidIdentityToken`. No telemetry is sent.
 
     ## Fix
-    Either enable the classic flow on the pool,
+    Either enable the classic flow on the pool explicitly (also when it is unset and works today),
 
     ```yaml
     RumPool:
@@ -82,9 +90,14 @@ def classic_flow_disabled_for_basic_flow(pool: IdentityPool) -> Iterator:
     fix = property_snippet(pool, {"AllowClassicFlow": True},
                            comment=f"or, better, drop {guest_role} so that the web client uses the enhanced flow")
     if node is None:
-        yield Violation(pool, f"identity pool {pool.subject} does not set `{flag}`, but app monitor {names} uses "
-                              f"the basic flow (`{guest_role}`)",
-                        severity=Severity.WARNING, related=related, remediation=fix)
+        # Unset works today (aws/aws-cli#7652), but only by undocumented behaviour: info, with the fix.
+        explicit = property_snippet(pool, {"AllowClassicFlow": True},
+                                    comment="set explicitly: the basic flow then no longer depends on "
+                                            "undocumented behaviour")
+        yield Violation(pool, f"identity pool {pool.subject} does not set `{flag}`, and app monitor {names} uses "
+                              f"the basic flow (`{guest_role}`): this works today through undocumented "
+                              f"behaviour; set `{flag}: true` explicitly",
+                        severity=Severity.INFO, related=related, remediation=explicit)
     elif enabled is False and pool.classic_flow_defaulted:
         yield Violation(pool, f"identity pool {pool.subject} does not set `{flag}`, so the provider's default "
                               f"`{shown(node.value)}` disables the classic flow, but app monitor {names} uses the "

@@ -17,7 +17,9 @@ def source_unreadable(file: InputFile) -> Iterator:
     Every file rumpolicy loads must be readable text (UTF-8, or UTF-16/32 with a byte-order mark),
     valid JSON or YAML within the size, nesting and alias limits, and where it is a template or a
     policy, of the expected shape (`Statement` an object or a list, `Action` a string or a list of
-    strings, and so on).
+    strings, a resource `Type` a string, and so on; in a web client's config, values of the client's
+    types: `identityPoolId` a string, `signing` a boolean). Named FIFOs, sockets and devices are
+    reported without being opened, and so are folders that cannot be listed.
 
     ## Why it matters
     What cannot be read cannot be checked: without this finding a broken template would look like

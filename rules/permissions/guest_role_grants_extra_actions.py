@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator
 
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
-from rumpolicy.iam import match_action
-from rumpolicy.iam.actions import expand, is_read_only, service_actions
+from rumpolicy.iam.action_sets import ActionSet
+from rumpolicy.iam.actions import is_read_only, service_actions
 from rumpolicy.model import GuestRole
 from rumpolicy.model.dialect import render_for
 from rumpolicy.model.flows import basic_flow_possible
 from rumpolicy.model.grants import (LOG_EVENTS, PUT_RUM_EVENTS, identity_grants, put_statement_snippet, sample,
-                                    survives_session_policy, unread_policies, worst_first)
+                                    session_policy_services, survives_session_policy, unread_policies,
+                                    worst_first)
 from rumpolicy.model.symbols import has_symbols
 
 
@@ -25,8 +27,9 @@ def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
 
     ## What it checks
     Every action an `Allow` statement of the guest role's identity policies grants (patterns such as
-    `rum:*`, `s3:*` or `*`, and `NotAction`, are expanded against the botocore action catalogue)
-    other than `rum:PutRumEvents`:
+    `rum:*`, `s3:*` or `*`, and `NotAction`, are checked against the botocore action catalogue per
+    service; for `*` and `NotAction` every RUM action is named and the other services are described by
+    pattern, so the catalogue is never enumerated) other than `rum:PutRumEvents`:
 
     * another `rum:` action (`rum:PutResourcePolicy`, `rum:UpdateAppMonitor`,
       `rum:GetAppMonitorData` ...): **error** when the basic flow can reach the role (a monitor names
@@ -86,21 +89,25 @@ def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
         if not statement.is_allow:
             continue
         if statement.actions is not None:
-            entries = [(node.location, render_for(guest, node.value), _granted(node.value))
+            entries = [(node.location, render_for(guest, node.value), ActionSet.matching(node.value))
                        for node in statement.actions if isinstance(node.value, str) and not has_symbols(node.value)]
         elif statement.not_actions is not None:
-            excluded = [n.value for n in statement.not_actions if isinstance(n.value, str)]
-            granted = frozenset(a for a in expand("*") if not any(match_action(p, a) for p in excluded))
+            excluded = tuple(n.value for n in statement.not_actions if isinstance(n.value, str))
             entries = [(statement.node("NotAction"), "NotAction: " + ", ".join(render_for(guest, v) for v in excluded),
-                        granted)]
+                        ActionSet.all_but(excluded))]
         else:
             continue
         for location, shown, actions in entries:
-            finding = _assess(actions, basic, basic_note)
+            finding = _assess(_granted(actions, basic), basic, basic_note)
             if finding is None:
                 continue
-            severity, offending, note = finding
-            if len(offending) == 1 and offending[0].lower() == shown.lower():
+            severity, offending, note, rest = finding
+            if rest is not None:
+                # An open set: every RUM action it grants by name, the other services by pattern.
+                listed = "".join(f"`{a}`, " for a in offending).removesuffix(", ")
+                granted = f"{listed} and {rest}" if listed else rest
+                message = f"`{shown}` grants guests {granted} beyond `{PUT_RUM_EVENTS}`{note}"
+            elif len(offending) == 1 and offending[0].lower() == shown.lower():
                 message = f"guests are granted `{shown}` beyond `{PUT_RUM_EVENTS}`{note}"
             else:
                 message = f"`{shown}` grants guests {sample(offending)} beyond `{PUT_RUM_EVENTS}`{note}"
@@ -110,36 +117,84 @@ def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
                                       "the input or could not be resolved, so which actions it grants was not checked")
 
 
-def _granted(pattern: str) -> frozenset[str]:
-    """What an Action entry grants; an unknown service's action as written, an unknown RUM name as nothing."""
-    actions = expand(pattern)
-    if actions:
-        return actions
-    prefix, colon, _ = pattern.partition(":")
-    if not colon or "*" in prefix or "?" in prefix or service_actions(prefix):
-        return frozenset()            # a misspelt action of a known service grants nothing (RUM-PERM-001)
-    return frozenset({pattern})
+@dataclass(frozen=True)
+class _Granted:
+    """What one entry grants, as far as the finding needs to know.
+
+    ``actions`` are listed by name: every RUM action, the actions of the services the entry names,
+    and in the enhanced flow those of the services Cognito's session policy can leave usable.
+    ``rest`` describes, without listing them, the other services' actions an open entry (``*``,
+    ``NotAction``) also grants; None when nothing is left undescribed.
+    """
+
+    actions: frozenset[str]
+    rest: str | None = None
 
 
-def _assess(actions: frozenset[str], basic: bool, basic_note: str) -> tuple[Severity, list[str], str] | None:
-    rum = sorted(a for a in actions if a.lower().startswith("rum:")
-                 and a.lower() not in (PUT_RUM_EVENTS.lower(), LOG_EVENTS.lower()))
+def _granted(actions: ActionSet, basic: bool) -> _Granted:
+    """Ask the catalogue only about the services that decide the finding (one botocore model each)."""
+    named = frozenset(a for prefix in ("rum", *actions.named_services()) for a in actions.in_service(prefix))
+    named |= _written_as_is(actions)
+    if not actions.open:
+        return _Granted(named)
+    if not basic:
+        services = session_policy_services()
+        if services is None:
+            return _Granted(actions.catalogue())
+        # Cognito's session policy strips every other service for enhanced-flow guests.
+        return _Granted(named | frozenset(a for prefix in services for a in actions.in_service(prefix)))
+    if any(_is_extra_rum(a) for a in named):
+        # Extra RUM actions already make it an error; the other services are described, not listed.
+        return _Granted(named, _rest_of(actions))
+    return _Granted(actions.catalogue() | named)      # the severity depends on which others it holds
+
+
+def _written_as_is(actions: ActionSet) -> frozenset[str]:
+    """An Action entry naming a service the catalogue does not know counts as written; an unknown
+    name of a known service grants nothing (RUM-PERM-001 reports that)."""
+    if actions.open:
+        return frozenset()
+    return frozenset(pattern for pattern in actions.include if not service_actions(pattern.partition(":")[0]))
+
+
+def _rest_of(actions: ActionSet) -> str:
+    """The actions of the other services an open entry grants, in words: ``every action of the other
+    services except `iam:*```."""
+    opening = actions.open_patterns()
+    scope = ("every action of the other services" if any(p.strip("*") == "" for p in opening) else
+             "every other action matching " + ", ".join(f"`{p}`" for p in opening))
+    others = [p for p in actions.exclude if not p.lower().startswith("rum:")]
+    return scope + (" except " + ", ".join(f"`{p}`" for p in others) if others else "")
+
+
+def _is_extra_rum(action: str) -> bool:
+    return action.lower().startswith("rum:") and action.lower() not in (PUT_RUM_EVENTS.lower(), LOG_EVENTS.lower())
+
+
+def _assess(granted: _Granted, basic: bool, basic_note: str) -> tuple[Severity, list[str], str, str | None] | None:
+    actions = granted.actions
+    rum = sorted(a for a in actions if _is_extra_rum(a))
     other = sorted(a for a in actions if not a.lower().startswith("rum:"))
     if basic:
-        writes = [a for a in rum + other if a in rum or not is_read_only(a)]
+        if granted.rest is not None:
+            # Every extra RUM action is named (they are what makes it an error), then the rest in words.
+            return Severity.ERROR, worst_first(rum) + _writes_first([a for a in other if not is_read_only(a)], other), \
+                basic_note, granted.rest
+        writes = rum + [a for a in other if not is_read_only(a)]
         if writes:
-            return Severity.ERROR, _writes_first(writes, rum + other), basic_note
+            return Severity.ERROR, _writes_first(writes, rum + other), basic_note, None
         if other:
-            return Severity.WARNING, other, ""
+            return Severity.WARNING, other, "", None
         return None
     live = [a for a in other if survives_session_policy(a) is not False]
     if rum or live:
         note = (", which Cognito's session policy still lets enhanced-flow guests use" if live else
                 ", which Cognito's session policy strips only while the classic flow stays disabled")
-        return Severity.WARNING, live + _writes_first(rum, rum), note
+        return Severity.WARNING, live + _writes_first(rum, rum), note, None
     return None
 
 
 def _writes_first(writes: list[str], everything: list[str]) -> list[str]:
     ordered = worst_first(writes)
-    return ordered + [a for a in everything if a not in ordered]
+    shown = set(ordered)
+    return ordered + [a for a in everything if a not in shown]

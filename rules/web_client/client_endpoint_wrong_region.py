@@ -7,10 +7,9 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model.arns import same
-from rumpolicy.model.dialect import describe_place, undecided_place
+from rumpolicy.model.dialect import describe_place
 from rumpolicy.model.resources import WebClientConfig
-from rumpolicy.rules.web_client._client import (HARDCODED_REGION, client_pool_region, cross_checked,
-                                                ignores_region, monitor_region)
+from rumpolicy.rules.web_client._client import HARDCODED_REGION, ignores_region, monitor_region
 
 
 @rule(id="RUM-CLIENT-001", name="client-endpoint-wrong-region", severity=Severity.ERROR, subject=WebClientConfig,
@@ -19,7 +18,7 @@ from rumpolicy.rules.web_client._client import (HARDCODED_REGION, client_pool_re
                   "https://github.com/aws-observability/aws-rum-web/issues/881",
                   "https://github.com/aws-observability/aws-rum-web/pull/869"))
 def client_endpoint_wrong_region(client: WebClientConfig) -> Iterator:
-    """The web client sends its events, or gets its credentials, outside its app monitor's region.
+    """The web client sets no endpoint, and its version sends events outside its app monitor's region.
 
     ## What it checks
     The region of the app monitor is the linked monitor's (see the README section "Web client
@@ -27,54 +26,41 @@ def client_endpoint_wrong_region(client: WebClientConfig) -> Iterator:
     snippet's fourth argument, the constructor's third, `applicationRegion`), which aws-rum-web
     documents as "the AWS region of the AppMonitor".
 
-    * **No `endpoint`, full build 3.0 to 3.2.** These versions ignore the region and send to
-      `https://dataplane.rum.us-west-2.amazonaws.com` (aws-rum-web issues #854, #881; fixed by PR
-      #869). With the version known from the CDN URL (`.../3.2.0/cwr.js`), the package lock or the
-      `package.json` range, an app monitor outside us-west-2 is an error. When the version is not
-      known (a floating `3.x` URL, a self-hosted copy, a caret range, a 3.2 patch release that may
-      predate the fix, or no version at all), it is a warning: the setup works only if the client in
-      use is not one of them. Versions before 3.0, 3.3 and later, and the slim build derive the
-      endpoint from the region. An explicit `endpoint` in the right region is always fine.
-    * **An explicit endpoint or an identity pool in another region**, for a client whose app monitor
-      is not part of the input (or only declared with `--app-monitor`): the endpoint
-      `https://dataplane.rum.<region>.amazonaws.com` and the region prefix of `identityPoolId` must
-      be the monitor's region. When the monitor is part of the input, RUM-XREF-001 compares them
-      with the monitor instead, so that one wrong value is reported once.
-
-    An endpoint that is not the RUM dataplane (a proxy that signs, flow 5) is not judged.
+    **No `endpoint`, full build 3.0 to 3.2.** These versions ignore the region and send to
+    `https://dataplane.rum.us-west-2.amazonaws.com` (aws-rum-web issues #854, #881; fixed by PR
+    #869). With the version known from the CDN URL (`.../3.2.0/cwr.js`), the package lock or the
+    `package.json` range, an app monitor outside us-west-2 is an error. When the version is not
+    known (a floating `3.x` URL, a self-hosted copy, a caret range, a 3.2 patch release that may
+    predate the fix, or no version at all), it is a warning: the setup works only if the client in
+    use is not one of them. Versions before 3.0, 3.3 and later, and the slim build derive the
+    endpoint from the region. An explicit `endpoint` in the right region is always fine.
+    An explicit endpoint, or an identity pool, in another region than the app monitor is
+    RUM-XREF-001's finding, whether or not the monitor is part of the input.
 
     ## Why it matters
-    A request to another region's dataplane, or signed with credentials of another region's pool,
-    is answered with 403; the client then disables dispatch for the session and no telemetry
-    arrives.
+    Requests to another region's dataplane are answered with 403; the client then disables
+    dispatch for the session and no telemetry arrives.
 
     ## Fix
-    Set the endpoint explicitly to the app monitor's region, and use an identity pool of that
-    region:
+    Set the endpoint explicitly, to the app monitor's region:
 
     ```javascript
     {
       endpoint: 'https://dataplane.rum.eu-west-1.amazonaws.com',
-      identityPoolId: 'eu-west-1:00000000-0000-0000-0000-000000000000',
     }
     ```
+
+    or use aws-rum-web 3.3 or later, which derives it from the region.
     """
     place = monitor_region(client)
     if place is None:
         yield NOT_APPLICABLE        # no region anywhere: the loader noted what is unknown
         return
     region, whose = place
-    if client.endpoint is None:
-        yield from _default_endpoint(client, region, whose)
-    if cross_checked(client):
-        return                      # RUM-XREF-001 compares the explicit values with the monitor
-    if client.dataplane_region is not None:
-        yield from _compare(client, client.endpoint, f"endpoint `{client.endpoint.value}`", client.dataplane_region,
-                            region, whose)
-    pool_region = client_pool_region(client) if client.uses_cognito is not False else None
-    if pool_region is not None:
-        yield from _compare(client, client.identity_pool_id, f"identity pool `{client.identity_pool_id.value}`",
-                            pool_region, region, whose)
+    if client.endpoint is not None:
+        yield NOT_APPLICABLE        # an explicit endpoint is compared with the monitor by RUM-XREF-001
+        return
+    yield from _default_endpoint(client, region, whose)
 
 
 def _default_endpoint(client: WebClientConfig, region, whose: str) -> Iterator:
@@ -101,15 +87,3 @@ def _default_endpoint(client: WebClientConfig, region, whose: str) -> Iterator:
         yield Violation(client, f"{sends}, but the app monitor is in {where}", related=related)
     else:
         yield Violation(client, f"{sends}, not {where}", severity=Severity.WARNING, related=related)
-
-
-def _compare(client: WebClientConfig, node, label: str, theirs: str, region, whose: str) -> Iterator:
-    # The monitor's region is worded as the monitor's input words it (a stack's region, a configuration's).
-    speaker = client.monitor or client
-    equal = same(theirs, region)
-    if equal is False:
-        yield Violation(node, f"{label} is in {theirs}, but the app monitor is in "
-                              f"{describe_place(speaker, region, 'region')} ({whose})")
-    elif equal is None:
-        yield Undecided(node, undecided_place(speaker, "region", label, theirs, region))
-

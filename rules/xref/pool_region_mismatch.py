@@ -12,6 +12,7 @@ from rumpolicy.model.arns import REGION, is_literal, pool_region, same
 from rumpolicy.model.dialect import describe_place, render_for, undecided_place
 from rumpolicy.model.resources import WebClientConfig
 from rumpolicy.model.symbols import has_symbols
+from rumpolicy.rules.web_client._client import client_pool_region, cross_checked, monitor_region
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,12 @@ def _pool_facts(monitor: AppMonitor) -> Iterator[RegionFact]:
     yield RegionFact("identity pool", render_for(monitor, node.value), region, node)
 
 
-@rule(id="RUM-XREF-001", name="pool-region-mismatch", severity=Severity.ERROR, subject=AppMonitor,
+@rule(id="RUM-XREF-001", name="pool-region-mismatch", severity=Severity.ERROR, subject=(AppMonitor, WebClientConfig),
       aliases=("RUM-POOL-005",),
       references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html",
                   "https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md",
                   "https://github.com/aws-observability/aws-rum-web/issues/358"))
-def pool_region_mismatch(monitor: AppMonitor) -> Iterator:
+def pool_region_mismatch(subject: AppMonitor | WebClientConfig) -> Iterator:
     """The identity pool is in another region than the app monitor.
 
     ## What it checks
@@ -79,7 +80,10 @@ def pool_region_mismatch(monitor: AppMonitor) -> Iterator:
     environment).
 
     A literal region compared with a stack region only known at deployment is reported as not
-    checked (RUM-SRC-001), naming the region the stack would have to be deployed to.
+    checked (RUM-SRC-001), naming the region the stack would have to be deployed to. Two literal
+    regions that differ from each other are an error even then, since the monitor can be in only
+    one of them: the first of them (the monitor's own `IdentityPoolId`, else the region the web
+    client names) is the one the others are compared with.
 
     This rule also reports **RUM-POOL-005** ("pool region = app monitor region"): the requirements
     list the same fact twice, under the pool and under cross-resource consistency, and one fact
@@ -89,8 +93,12 @@ def pool_region_mismatch(monitor: AppMonitor) -> Iterator:
     section "Web client configuration") add their own facts: the region they name, the region of an
     explicit `https://dataplane.rum.<region>.amazonaws.com` endpoint, and the region prefix of their
     `identityPoolId` where it differs from the monitor's. A client without `endpoint` on a version that
-    ignores its region is RUM-CLIENT-001's finding, and so are a client's endpoint and pool when its
-    monitor is not part of the input.
+    ignores its region is RUM-CLIENT-001's finding.
+
+    A web client whose monitor is not part of the input is checked against the monitor it names:
+    one declared with `--app-monitor`, else the region the client gives as its monitor's (the
+    snippet's fourth argument, the constructor's third, `applicationRegion`). Its explicit
+    endpoint and the region prefix of its `identityPoolId` must be in that region.
 
     ## Why it matters
     "You can use identity pools only from the same Region" (RUM documentation). The web client
@@ -113,12 +121,26 @@ def pool_region_mismatch(monitor: AppMonitor) -> Iterator:
     }
     ```
     """
+    if isinstance(subject, WebClientConfig):
+        yield from _client_without_checked_monitor(subject)
+        return
+    monitor = subject
     facts = list(region_facts(monitor))
     if not facts:
         yield NOT_APPLICABLE
         return
     mine = monitor.env.region
+    conflicting = set()
+    if not (mine and is_literal(mine)):
+        for fact, anchor in _conflicts(facts):
+            conflicting.add(id(fact))
+            yield Violation(fact.where, f"{fact.noun} `{fact.label}` is in {fact.region}, but {anchor.noun} "
+                                        f"`{anchor.label}` is in {anchor.region}: app monitor {monitor.subject} can be "
+                                        "in only one region",
+                            related=fact.related + (anchor.where.location,))
     for fact in facts:
+        if id(fact) in conflicting:
+            continue
         if fact.region is None:
             yield Undecided(fact.where, f"the region of {fact.noun} `{fact.label}` is known only at deployment, so "
                                         f"it was not compared with the region of app monitor {monitor.subject}")
@@ -137,3 +159,43 @@ def pool_region_mismatch(monitor: AppMonitor) -> Iterator:
             yield Undecided(fact.where, undecided_place(monitor, "region", fact.noun, fact.region, mine))
 
 
+def _conflicts(facts: list[RegionFact]) -> Iterator[tuple[RegionFact, RegionFact]]:
+    """Facts whose literal region differs from the first literal region, with that first fact."""
+    literal = [f for f in facts if isinstance(f.region, str) and is_literal(f.region) and REGION.match(f.region)]
+    if not literal:
+        return
+    anchor = literal[0]
+    for fact in literal[1:]:
+        if fact.region != anchor.region:
+            yield fact, anchor
+
+def _client_without_checked_monitor(client: WebClientConfig) -> Iterator:
+    """A client's own facts against the monitor it names, when that monitor is not part of the input."""
+    if cross_checked(client):
+        yield NOT_APPLICABLE        # compared with its monitor, as one of the monitor's facts
+        return
+    place = monitor_region(client)
+    if place is None:
+        yield NOT_APPLICABLE        # no region anywhere: the loader noted what is unknown
+        return
+    region, whose = place
+    speaker = client.monitor or client      # a declared monitor's region is worded as its input words it
+    facts = []
+    named = client.region.value if client.region is not None else None
+    if client.monitor is not None and isinstance(named, str) and REGION.match(named):
+        facts.append((client.region, f"web client region `{named}`", named))
+    if client.dataplane_region is not None:
+        facts.append((client.endpoint, f"web client endpoint `{client.endpoint.value}`", client.dataplane_region))
+    pool = client_pool_region(client) if client.uses_cognito is not False else None
+    if pool is not None:
+        facts.append((client.identity_pool_id, f"web client identity pool `{client.identity_pool_id.value}`", pool))
+    if not facts:
+        yield NOT_APPLICABLE
+        return
+    for node, label, theirs in facts:
+        equal = same(theirs, region)
+        if equal is False:
+            yield Violation(node, f"{label} is in {theirs}, but the app monitor is in "
+                                  f"{describe_place(speaker, region, 'region')} ({whose})")
+        elif equal is None:
+            yield Undecided(node, undecided_place(speaker, "region", label, theirs, region))

@@ -11,18 +11,28 @@ that no task ever waits for another (no deadlock, whatever the pool size):
 Each account's responses are then built into a linked inventory (``rumpolicy.load.live``) in the
 main thread. Whatever could not be read is in the coverage (one entry per account, one per
 account and region) and, for the resources concerned, in undecided checks (RUM-SRC-001).
+
+``--deadline`` (``rumpolicy.audit.deadline``): once it passes, no call is made any more, so the
+tasks end soon with what they read and gaps for the rest. ``GRACE`` seconds later the main thread
+stops waiting for tasks still stuck in a call (a hung connection, a long retry backoff): it takes
+what each has read so far (``RegionData.cut``, ``RoleData.cut``) and reports the rest as not read.
+The workers are daemon threads, so that the process can exit without waiting for those calls
+(ThreadPoolExecutor joins its threads at exit).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+import queue
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from rumpolicy.audit.progress import Progress
 from rumpolicy.findings import Location
-from rumpolicy.load.live import (AccountData, AccountReader, CallFailed, Gap, Once, OrgReader, RegionData,
-                                 account_scope, build_inventory, call, pages, region_scope)
+from rumpolicy.load.live import (DEADLINE_REACHED, DEADLINE_REASON, AccountData, AccountReader, CallFailed, Gap,
+                                 Once, OrgReader, RegionData, RoleData, account_scope, build_inventory, call, pages,
+                                 region_scope, unread_org, unread_pool)
 from rumpolicy.model.inputs import UndecidedCheck
 from rumpolicy.model.resources import Inventory
 from rumpolicy.report import CoverageEntry
@@ -31,6 +41,7 @@ CHECKED, PARTIAL, NOT_CHECKED = "checked", "partial", "not_checked"
 # Where the global services are called when nothing else names a region.
 DEFAULT_HOME = "us-east-1"
 REASON_EXAMPLES = 3       # targets named per failing call in a coverage reason
+DEFAULT_DEADLINE = 15 * 60  # seconds
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class AuditOptions:
     jobs: int = 8
     retry_mode: str = "standard"
     max_attempts: int = 8
+    deadline: float = DEFAULT_DEADLINE          # seconds for the whole audit (--deadline)
 
 
 @dataclass
@@ -55,6 +67,7 @@ class AuditResult:
     caller: str                                 # the ARN the audit ran as
     regions: tuple[str, ...]
     regions_read: int                           # (account, region) pairs whose app monitors could be listed
+    deadline_reached: str | None = None         # "deadline reached (--deadline 15m)" when it left something unread
 
     @property
     def checked_anything(self) -> bool:
@@ -87,7 +100,10 @@ class _Account:
 def run_audit(options: AuditOptions, progress: Progress) -> AuditResult:
     from botocore.exceptions import BotoCoreError
 
+    from rumpolicy.audit.deadline import Deadline
     from rumpolicy.audit.sessions import Access, Clients, base_session
+
+    deadline = Deadline(options.deadline)
 
     try:
         session = base_session(options.profile)
@@ -97,7 +113,7 @@ def run_audit(options: AuditOptions, progress: Progress) -> AuditResult:
     if credentials is None:
         raise AuditError("no AWS credentials found: use --profile, the AWS_* environment variables, "
                          "`aws sso login`, or an instance role")
-    clients = Clients(options.profile, options.retry_mode, options.max_attempts)
+    clients = Clients(options.profile, options.retry_mode, options.max_attempts, deadline)
     home = session.region_name or (options.regions[0] if options.regions else DEFAULT_HOME)
     caller = Access("caller", "aws", credentials)
     try:
@@ -108,16 +124,18 @@ def run_audit(options: AuditOptions, progress: Progress) -> AuditResult:
     base = Access(identity["Account"], partition, credentials)
     regions = _regions(options, session, partition)
     cache = Once()
-    run = _Run(options, clients, base, home, regions, cache, progress)
+    run = _Run(options, clients, base, home, regions, cache, progress, deadline)
     if options.org:
         members, skipped = _members(options, clients, base, home)
     else:
         members, skipped = [base.account], {}
-    with ThreadPoolExecutor(max_workers=options.jobs, thread_name_prefix="rumpolicy-audit") as executor:
-        run.executor = executor
+    run.workers = _Workers(options.jobs, "rumpolicy-audit")
+    try:
         for account in members:
             run.start(account)
         run.loop()
+    finally:
+        run.workers.stop()
     progress.close()
     inventory = Inventory()
     coverage: list[CoverageEntry] = []
@@ -134,7 +152,8 @@ def run_audit(options: AuditOptions, progress: Progress) -> AuditResult:
         inventory.extend(build_inventory(state.data))
     regions_read = sum(1 for state in run.accounts.values() if state.failure is None
                        for read in state.data.regions if read.unlisted is None)
-    return AuditResult(inventory, tuple(coverage), identity["Arn"], regions, regions_read)
+    return AuditResult(inventory, tuple(coverage), identity["Arn"], regions, regions_read,
+                       deadline.reason if deadline.reached else None)
 
 
 def _in_stable_order(data: AccountData, regions: tuple[str, ...]) -> None:
@@ -193,9 +212,39 @@ def _account_undecided(account: str, reason: str) -> UndecidedCheck:
     return UndecidedCheck(None, account, f"nothing in the account was checked: {reason}", Location(account_scope(account)))
 
 
+class _Workers:
+    """A fixed pool of daemon threads running tasks in order of submission."""
+
+    def __init__(self, count: int, name: str):
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._work, name=f"{name}_{i}", daemon=True) for i in range(count)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, task: Callable[[], Any]) -> Future:
+        future: Future = Future()
+        self._tasks.put((future, task))
+        return future
+
+    def stop(self) -> None:
+        """Let every thread end once it is free; wait for none of them."""
+        for _ in self._threads:
+            self._tasks.put(None)
+
+    def _work(self) -> None:
+        while (item := self._tasks.get()) is not None:
+            future, task = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(task())
+            except BaseException as exc:        # handed to the main thread, which re-raises it
+                future.set_exception(exc)
+
+
 class _Run:
     def __init__(self, options: AuditOptions, clients: Any, base: Any, home: str, regions: tuple[str, ...],
-                 cache: Once, progress: Progress):
+                 cache: Once, progress: Progress, deadline: Any):
         self.options = options
         self.clients = clients
         self.base = base
@@ -204,20 +253,48 @@ class _Run:
         self.cache = cache
         self.progress = progress
         self.org_reader = OrgReader(clients.source(base), home, cache)
+        self.deadline = deadline
         self.accounts: dict[str, _Account] = {}
-        self.pending: dict[Future, Callable[[Any], None]] = {}
-        self.executor: ThreadPoolExecutor | None = None
+        # future -> (what to do with its result, the result that stands for "not read" if it is abandoned)
+        self.pending: dict[Future, tuple[Callable[[Any], None], Callable[[], Any]]] = {}
+        self.workers: _Workers | None = None
+        self.abandoned = False
 
-    def submit(self, task: Callable[[], Any], then: Callable[[Any], None]) -> None:
-        self.pending[self.executor.submit(task)] = then
+    def submit(self, task: Callable[[], Any], then: Callable[[Any], None], unread: Callable[[], Any]) -> None:
+        if self.abandoned:
+            self.progress.advance()
+            then(unread())
+            return
+        self.pending[self.workers.submit(task)] = (then, unread)
 
     def loop(self) -> None:
+        from rumpolicy.audit.deadline import GRACE
+
         while self.pending:
-            done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(self.pending, timeout=max(0.0, self.deadline.remaining() + GRACE),
+                           return_when=FIRST_COMPLETED)
+            if not done:
+                self.abandon()
             for future in done:
-                then = self.pending.pop(future)
+                then, _ = self.pending.pop(future)
                 self.progress.advance()
                 then(future.result())
+
+    def abandon(self) -> None:
+        """Stop waiting for the tasks still in a call after the deadline and its grace: they were not read."""
+        self.abandoned = True
+        self.deadline.reached = True
+        while self.pending:
+            future, (then, unread) = self.pending.popitem()
+            future.cancel()
+            self.progress.advance()
+            then(unread())
+
+    def unanswered(self) -> str:
+        """Why an abandoned task's scopes were not read."""
+        from rumpolicy.audit.deadline import GRACE
+
+        return f"{self.deadline.reason}, with calls still unanswered {GRACE:g}s later"
 
     def reader(self, state: _Account) -> AccountReader:
         return AccountReader(state.id, self.base.partition, self.home, self.clients.source(state.access), self.cache)
@@ -231,7 +308,8 @@ class _Run:
             self.accessed(state, self.base)
             return
         self.progress.grow(1)
-        self.submit(lambda: self.assume(account), lambda result: self.accessed(state, result))
+        self.submit(lambda: self.assume(account), lambda result: self.accessed(state, result),
+                    lambda: CallFailed("sts:AssumeRole", DEADLINE_REACHED, self.unanswered()))
 
     def assume(self, account: str) -> Any:
         from rumpolicy.audit.sessions import assume_role
@@ -245,20 +323,33 @@ class _Run:
     def accessed(self, state: _Account, access: Any) -> None:
         if isinstance(access, CallFailed):
             role = f"arn:{self.base.partition}:iam::{state.id}:role/{self.options.role_name}"
-            state.failure = f"{access.call} into {role} failed: {access.reason}"
+            made = access.code != DEADLINE_REACHED
+            state.failure = f"{access.call} into {role} failed: {access.reason}" if made else access.reason
             self.progress.grow(-(len(self.regions) + 2))
             self.progress.account_finished()
             return
         state.access = access
         state.regions_left = len(self.regions)
         for region in self.regions:
-            self.submit(lambda r=region: self.read_region(state, r), lambda result: self.region_read(state, result))
-        self.submit(lambda: self.org_reader.read(state.id), lambda result: self.org_read(state, result))
+            data, pools = RegionData(state.id, region), {}
+            self.submit(lambda r=region, d=data, p=pools: self.read_region(state, r, d, p),
+                        lambda result: self.region_read(state, result),
+                        lambda d=data, p=pools: self.region_so_far(state, d, p))
+        self.submit(lambda: self.org_reader.read(state.id), lambda result: self.org_read(state, result),
+                    lambda: unread_org(state.id, self.unanswered()))
 
-    def read_region(self, state: _Account, region: str) -> tuple[RegionData, dict]:
+    def read_region(self, state: _Account, region: str, data: RegionData, pools: dict) -> tuple[RegionData, dict]:
         reader = self.reader(state)
-        data = reader.read_region(region)
-        return data, {pool_id: reader.read_pool(pool_id) for pool_id in data.pool_ids}
+        reader.read_region(region, data)
+        for pool_id in data.pool_ids:
+            pools[pool_id] = reader.read_pool(pool_id)
+        return data, pools
+
+    def region_so_far(self, state: _Account, data: RegionData, pools: dict) -> tuple[RegionData, dict]:
+        """What an abandoned region task had read, the rest not read."""
+        reason = self.unanswered()
+        cut = data.cut(reason)
+        return cut, {pool_id: pools.get(pool_id) or unread_pool(state.id, pool_id, reason) for pool_id in cut.pool_ids}
 
     def region_read(self, state: _Account, result: tuple[RegionData, dict]) -> None:
         data, pools = result
@@ -266,8 +357,9 @@ class _Run:
         state.data.pools.update(pools)
         state.regions_left -= 1
         if state.regions_left == 0:
-            arns = state.data.role_arns()
-            self.submit(lambda: self.reader(state).read_roles(arns), lambda roles: self.roles_read(state, roles))
+            arns, roles = state.data.role_arns(), RoleData()
+            self.submit(lambda: self.reader(state).read_roles(arns, roles), lambda read: self.roles_read(state, read),
+                        lambda: roles.cut(state.id, arns, self.unanswered()))
 
     def roles_read(self, state: _Account, roles: Any) -> None:
         state.data.roles = roles
@@ -297,8 +389,9 @@ def _coverage(state: _Account, regions: tuple[str, ...]) -> list[CoverageEntry]:
         read = by_region[region]
         monitors = len(read.monitors) + len(read.unread_monitors)
         if read.unlisted is not None:
-            entries.append(CoverageEntry(region_scope(state.id, region), NOT_CHECKED, 0,
-                                         f"rum:ListAppMonitors failed: {read.unlisted}"))
+            reason = (f"not read: {read.unlisted}" if read.unlisted.startswith(DEADLINE_REASON)
+                      else f"rum:ListAppMonitors failed: {read.unlisted}")
+            entries.append(CoverageEntry(region_scope(state.id, region), NOT_CHECKED, 0, reason))
             continue
         gaps = list(read.gaps) + [g for pool_id in read.pool_ids for g in data.pools[pool_id].gaps]
         entries.append(_entry(region_scope(state.id, region), gaps, monitors))
@@ -313,14 +406,13 @@ def _entry(scope: str, gaps: list[Gap], monitors: int) -> CoverageEntry:
 
 def summarize(gaps: list[Gap]) -> str:
     """``rum:GetResourcePolicy failed for app monitor a, app monitor b: AccessDeniedException: ...``, per call."""
-    grouped: dict[tuple[str, str], list[str]] = {}
+    grouped: dict[tuple[str, str, bool], dict[str, None]] = {}      # targets in order, once each
     for gap in gaps:
-        targets = grouped.setdefault((gap.call, gap.reason), [])
-        if gap.target not in targets:
-            targets.append(gap.target)
+        grouped.setdefault((gap.call, gap.reason, gap.unmade), {})[gap.target] = None
     parts = []
-    for (operation, reason), targets in grouped.items():
+    for (operation, reason, unmade), unique in grouped.items():
+        targets = list(unique)
         shown = ", ".join(targets[:REASON_EXAMPLES])
         more = f" and {len(targets) - REASON_EXAMPLES} more" if len(targets) > REASON_EXAMPLES else ""
-        parts.append(f"{operation} failed for {shown}{more}: {reason}")
+        parts.append(f"{operation} {'not completed' if unmade else 'failed'} for {shown}{more}: {reason}")
     return "; ".join(parts)

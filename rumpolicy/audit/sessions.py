@@ -5,9 +5,13 @@ The caller's credentials come from boto3's chain (``--profile``, environment, SS
 botocore credentials object, shared by all threads (botocore's refreshable credentials are
 thread-safe and renew themselves). Clients are not shared: every thread gets its own botocore
 session per account and its own client per (account, service, region), created with the read-only
-guard (``rumpolicy.audit.readonly``) and the run's retry configuration. Endpoints come from the
-standard configuration (``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``, the profile), so the
-audit talks to whatever AWS the environment names.
+guard (``rumpolicy.audit.readonly``), the check of JSON answers (``rumpolicy.audit.responses``),
+the run's deadline (``rumpolicy.audit.deadline``) and retry configuration, and the per-call
+timeouts: ``CONNECT_TIMEOUT`` seconds to connect, ``READ_TIMEOUT`` seconds for each read of an
+answer (botocore's default is 60 for both: an endpoint that does not even accept a connection
+within 10 seconds will not answer). Endpoints come from the standard configuration
+(``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``, the profile), so the audit talks to
+whatever AWS the environment names.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from botocore.config import Config
 from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 
 from rumpolicy import __version__
-from rumpolicy.audit import readonly
-from rumpolicy.load.live import ClientSource, call
+from rumpolicy.audit import readonly, responses
+from rumpolicy.audit.deadline import Deadline
+from rumpolicy.load.live import ClientSource, call, required
 
 SESSION_NAME = "rumpolicy-audit"
 CONNECT_TIMEOUT = 10
@@ -56,8 +61,9 @@ class _Given(CredentialProvider):
 class Clients:
     """Per-thread botocore clients, one per (account, service, region)."""
 
-    def __init__(self, profile: str | None, retry_mode: str, max_attempts: int):
+    def __init__(self, profile: str | None, retry_mode: str, max_attempts: int, deadline: Deadline | None = None):
         self.profile = profile
+        self.deadline = deadline
         self.config = Config(retries={"mode": retry_mode, "total_max_attempts": max_attempts},
                              user_agent_extra=f"rumpolicy/{__version__}", connect_timeout=CONNECT_TIMEOUT,
                              read_timeout=READ_TIMEOUT)
@@ -82,6 +88,9 @@ class Clients:
         session.register_component("data_loader", self.loader)
         session.register_component("credential_provider", CredentialResolver([_Given(access.credentials)]))
         readonly.install(session)
+        responses.install(session)
+        if self.deadline is not None:
+            self.deadline.install(session)
         return session
 
 
@@ -101,7 +110,8 @@ def assume_role(clients: Clients, base: Access, account: str, role_name: str, re
         params["ExternalId"] = external_id
 
     def fetch() -> dict:
-        issued = call(clients.client(base, "sts", region), "assume_role", **params)["Credentials"]
+        issued = required(call(clients.client(base, "sts", region), "assume_role", **params), "Credentials",
+                          "sts:AssumeRole")
         return {"access_key": issued["AccessKeyId"], "secret_key": issued["SecretAccessKey"],
                 "token": issued["SessionToken"], "expiry_time": issued["Expiration"].isoformat()}
 

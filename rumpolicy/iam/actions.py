@@ -31,7 +31,6 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Iterator
 
-from rumpolicy.iam.globs import match_action
 
 _MODEL_FILES = ("service-2.json", "service-2.json.gz")
 _INDEX_FORMAT = 1
@@ -52,17 +51,25 @@ def service_actions(prefix: str) -> frozenset[str]:
 
 
 def expand(pattern: str) -> frozenset[str]:
-    """Every catalogued action a pattern matches: ``rum:Put*`` -> ``{"rum:PutRumEvents", ...}``."""
+    """Every catalogued action a pattern matches: ``rum:Put*`` -> ``{"rum:PutRumEvents", ...}``.
+
+    A pattern that leaves the service open (``*``, ``*:Get*``) reads the whole catalogue; to ask
+    about a few services only, use ``rumpolicy.iam.action_sets.ActionSet``.
+    """
+    from rumpolicy.iam.action_sets import ActionSet
+
     prefix_pattern, colon, _ = pattern.partition(":")
     if not colon and pattern.strip("*") != "":
         return frozenset()
+    granted = ActionSet.matching(pattern)
     if colon and not any(c in prefix_pattern for c in "*?"):
-        prefix = prefix_pattern.lower()
-        return frozenset(f"{prefix}:{name}" for name in service_actions(prefix)
-                         if match_action(pattern, f"{prefix}:{name}"))
-    index = _index()
-    return frozenset(f"{prefix}:{name}" for prefix in index for name in index[prefix]
-                     if match_action(pattern, f"{prefix}:{name}"))
+        return granted.in_service(prefix_pattern)
+    return granted.catalogue()
+
+
+def catalogue_index() -> dict[str, frozenset[str]]:
+    """prefix -> action names over every model of the installed botocore (built once, cached on disk)."""
+    return _index()
 
 
 def is_known(action: str) -> bool | None:

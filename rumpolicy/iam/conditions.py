@@ -12,14 +12,20 @@ match none of them, which reads as AND). Semantics, from the IAM condition-opera
 * without a qualifier, a multivalued request value is read like ``ForAnyValue:`` for positive
   operators and ``ForAllValues:`` for negated ones (IAM leaves this case unspecified; this reading
   never lets a negated operator pass while one request value matches);
-* an operator this module does not know, or a malformed policy value, makes the clause unknown.
+* an operator this module does not know, or a malformed policy value, makes the clause unknown;
+  a request value of the wrong type does not match;
+* numbers are integers or decimals as the condition-operator page states them (``-12``, ``0.5``):
+  ``1_000``, `` 12 ``, ``+5``, ``1e3``, ``nan`` and ``inf`` are not numbers (``_number``).
 """
 
 from __future__ import annotations
 
+import math
 import operator as op
+import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from decimal import Decimal
+from typing import Any, Callable, Iterable
 
 from rumpolicy.iam.context import KeyState, Lookup, RequestContext, Scalar
 from rumpolicy.iam.globs import Element, elements, match_elements
@@ -37,7 +43,7 @@ class _Operator:
     negated: bool = False
     fold: bool = False           # StringEqualsIgnoreCase
     like: bool = False           # StringLike: the policy value is a glob
-    relation: Callable[[float, float], bool] = op.eq
+    relation: Callable[[Any, Any], bool] = op.eq
 
 
 _RELATIONS = {"Equals": (op.eq, False), "NotEquals": (op.eq, True), "LessThan": (op.lt, False),
@@ -151,7 +157,9 @@ def _compare(spec: _Operator, request_value: Scalar, policy_value: Scalar, conte
     if policy_number is _SYMBOLIC or request_number is _SYMBOLIC:
         return unknown(f"{where}: the value is known only at deploy time")
     if policy_number is None:
-        return unknown(f"{where}: {policy_value!r} is not a valid {spec.family} value")
+        # What IAM makes of such a policy value is not documented: say so rather than guess.
+        kind = "an integer or decimal number" if spec.family == "numeric" else "a valid date"
+        return unknown(f"{where}: {policy_value!r} is not {kind}")
     if request_number is None:
         return FALSE
     return known(spec.relation(request_number, policy_number))
@@ -232,22 +240,37 @@ class _Symbolic:
 _SYMBOLIC = _Symbolic()
 
 
-def _number(value: Scalar) -> float | _Symbolic | None:
+# IAM's numeric operators compare "an integer or decimal value" (condition operators page): an
+# optional minus, digits, and optionally a point followed by digits. Python's float() also reads
+# `1_000`, ` 12 `, `+5`, `1e3`, `nan` and `infinity`, none of which that grammar admits.
+_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def _number(value: Scalar) -> Decimal | _Symbolic | None:
+    """An integer or decimal as IAM reads it, exactly (``Decimal``: no float rounding); None if it is none.
+
+    JSON numbers count as written; text must be the plain decimal form, nothing around it.
+    """
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and has_symbols(value):
-        return _SYMBOLIC
-    try:
-        return float(value)
-    except (ValueError, OverflowError):
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else None
+    if not isinstance(value, str):
         return None
+    if has_symbols(value):
+        return _SYMBOLIC
+    if _DECIMAL.fullmatch(value) is None:
+        return None
+    return Decimal(value)
 
 
-def _instant(value: Scalar) -> float | _Symbolic | None:
+def _instant(value: Scalar) -> Decimal | float | _Symbolic | None:
     """A date as epoch seconds: ISO 8601 (naive means UTC) or epoch seconds as number or text."""
     number = _number(value)
     if number is not None:
-        return number
+        return number if isinstance(number, _Symbolic) else float(number)
     if not isinstance(value, str):
         return None
     from datetime import datetime, timezone     # only date conditions need it

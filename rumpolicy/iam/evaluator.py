@@ -25,7 +25,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
 
 from rumpolicy.iam.conditions import evaluate_conditions
 from rumpolicy.iam.context import RequestContext
-from rumpolicy.iam.globs import elements, match_elements
+from rumpolicy.iam.globs import arn_pattern, elements, match_elements
 from rumpolicy.iam.principals import PrincipalMatch, RequestPrincipal, match_principal
 from rumpolicy.iam.tri import FALSE, TRUE, Outcome, Tri, all_of, any_of, known, negate, unique, unknown
 from rumpolicy.iam.variables import VARIABLES_VERSION, expand
@@ -429,7 +429,7 @@ def _resource_entry(node: Node, request: _Request, variables: bool) -> Outcome:
                        expanded.missing)
     if expanded.elements is None:
         return FALSE                      # a policy variable without a value matches nothing
-    return _undecidable(match_elements(expanded.elements, elements(request.resource, glob=False)),
+    return _undecidable(match_elements(arn_pattern(expanded.elements), elements(request.resource, glob=False)),
                         node.value, request.resource)
 
 

@@ -6,6 +6,13 @@ literal character, a ``Wildcard`` for a glob character, a ``Symbol`` for a token
 at deploy time). Keeping literal ``*`` apart from ``Wildcard.STAR`` is what lets the policy variable
 ``${*}`` stand for a literal asterisk.
 
+In a ``Resource`` pattern the wildcards of the first five ARN fields (``arn``, partition, service,
+region, account: everything before the pattern's fifth ``:``) stay inside their field: ``?`` and a
+``*`` that is not the last character of its field never match ``:``; a ``*`` that ends its field
+may run on across ``:`` (IAM ``Resource`` element page, "Using wildcards in resource ARNs").
+``arn_pattern`` marks those wildcards as ``ONE_IN_FIELD`` / ``STAR_IN_FIELD``; everything after
+the fifth ``:`` is the resource field, where both wildcards match anything.
+
 A match involving tokens is decided in two steps: first opaquely, where a token equals only the same
 token (True then holds for every deploy); then, if that fails, with every token widened to ``*``: if
 even then the two cannot meet, no deploy can make them match (False), otherwise the deploy decides
@@ -18,12 +25,23 @@ from enum import Enum
 from typing import Union
 
 from rumpolicy.iam.tri import Tri
-from rumpolicy.model.symbols import Symbol, parts
+from rumpolicy.model.symbols import PSEUDO, Symbol, parts
 
 
 class Wildcard(Enum):
     STAR = "*"
     ONE = "?"
+    STAR_IN_FIELD = "*:"      # a `*` inside one of the first five ARN fields: any run without `:`
+    ONE_IN_FIELD = "?:"       # a `?` there: one character other than `:`
+
+
+_STARS = (Wildcard.STAR, Wildcard.STAR_IN_FIELD)
+_FIELD_BOUND = (Wildcard.STAR_IN_FIELD, Wildcard.ONE_IN_FIELD)
+_ARN_PREFIX_COLONS = 5         # `arn:partition:service:region:account:` precede the resource field
+
+# Tokens whose every value is free of `:`, so a field-bound `*` covers them for any deploy.
+_COLON_FREE_PSEUDO = frozenset({"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::URLSuffix",
+                                "AWS::StackName"})
 
 
 Element = Union[str, Wildcard, Symbol]
@@ -49,6 +67,27 @@ def elements(text: str, *, glob: bool, fold: bool = False) -> tuple[Element, ...
     return tuple(out)
 
 
+def arn_pattern(pattern: tuple[Element, ...]) -> tuple[Element, ...]:
+    """Bind the wildcards of the first five ARN fields of a ``Resource`` pattern to their field.
+
+    Fields are counted by the pattern's own literal ``:`` (after policy variables are substituted);
+    a ``*`` ends its field when a ``:`` or the end of the pattern follows it.
+    """
+    out: list[Element] = []
+    colons = 0
+    last = len(pattern) - 1
+    for i, element in enumerate(pattern):
+        if element == ":":
+            colons += 1
+        elif colons < _ARN_PREFIX_COLONS:
+            if element is Wildcard.ONE:
+                element = Wildcard.ONE_IN_FIELD
+            elif element is Wildcard.STAR and i < last and pattern[i + 1] != ":":
+                element = Wildcard.STAR_IN_FIELD
+        out.append(element)
+    return tuple(out)
+
+
 def match_elements(pattern: tuple[Element, ...], value: tuple[Element, ...]) -> Tri:
     """Does the glob ``pattern`` match the literal ``value``, for every deploy (True), none (False)?"""
     if _opaque_match(pattern, value):
@@ -70,19 +109,22 @@ def match_action(pattern: str, action: str) -> bool:
 def match_resource(pattern: str, value: str) -> Tri:
     """Case-sensitive glob match of a ``Resource`` entry against an ARN (RUM-IAM-005).
 
-    ``*`` and ``?`` may match across ``:`` (IAM Resource element page). None when tokens make it
-    undecidable: ``arn:aws:rum:us-east-1:...`` against an ARN holding the ``AWS::Region`` token.
+    Wildcards of the first five ARN fields stay in their field unless a ``*`` ends it
+    (``arn_pattern``); in the resource field ``*`` and ``?`` match ``:`` too. None when tokens make
+    it undecidable: ``arn:aws:rum:us-east-1:...`` against an ARN holding the ``AWS::Region`` token.
     """
-    return match_elements(elements(pattern, glob=True), elements(value, glob=False))
+    return match_elements(arn_pattern(elements(pattern, glob=True)), elements(value, glob=False))
 
 
-def glob_intersects(a: str, b: str) -> bool:
+def glob_intersects(a: str, b: str, *, arn: bool = False) -> bool:
     """Is there a string that both globs match? Tokens count as ``*``. Symmetric in ``a`` and ``b``.
 
     Answers "could this pattern ever match something that pattern matches", e.g. whether a
-    ``Resource`` pattern can reach a monitor whose ARN is itself only known as a pattern.
+    ``Resource`` pattern can reach a monitor whose ARN is itself only known as a pattern; ``arn``
+    reads both as ``Resource`` patterns (wildcards bound to their ARN field, see ``arn_pattern``).
     """
-    return _intersects(_widen(elements(a, glob=True)), _widen(elements(b, glob=True)))
+    shape = arn_pattern if arn else tuple
+    return _intersects(_widen(shape(elements(a, glob=True))), _widen(shape(elements(b, glob=True))))
 
 
 def _has_symbol(items: tuple[Element, ...]) -> bool:
@@ -96,7 +138,16 @@ def _widen(items: tuple[Element, ...]) -> tuple[Element, ...]:
 def _accepts(element: Element, item: Element) -> bool:
     if element is Wildcard.ONE:
         return isinstance(item, str)       # one character; a token may stand for any number of them
+    if element is Wildcard.ONE_IN_FIELD:
+        return isinstance(item, str) and item != ":"
     return element == item
+
+
+def _within_field(item: Element) -> bool:
+    """Can a field-bound ``*`` run over this value item, whatever the deploy?"""
+    if isinstance(item, Symbol):
+        return item.kind == PSEUDO and item.detail in _COLON_FREE_PSEUDO
+    return item != ":"
 
 
 def _opaque_match(pattern: tuple[Element, ...], value: tuple[Element, ...]) -> bool:
@@ -106,6 +157,17 @@ def _opaque_match(pattern: tuple[Element, ...], value: tuple[Element, ...]) -> b
     for element in pattern:
         if element is Wildcard.STAR:
             positions = set(range(min(positions), size + 1))
+        elif element is Wildcard.STAR_IN_FIELD:
+            reached: set[int] = set()
+            for start in sorted(positions):
+                if start in reached:
+                    continue                # an earlier start already ran over this stretch
+                end = start
+                reached.add(end)
+                while end < size and _within_field(value[end]):
+                    end += 1
+                    reached.add(end)
+            positions = reached
         else:
             positions = {i + 1 for i in positions if i < size and _accepts(element, value[i])}
         if not positions:
@@ -128,11 +190,21 @@ def _intersects(a: tuple[Element, ...], b: tuple[Element, ...]) -> bool:
         i, j = state
         ea = a[i] if i < len(a) else None
         eb = b[j] if j < len(b) else None
-        if ea is Wildcard.STAR:
+        if ea in _STARS:
             stack.append((i + 1, j))
-        if eb is Wildcard.STAR:
+        if eb in _STARS:
             stack.append((i, j + 1))
-        if ea is not None and eb is not None and (
-                isinstance(ea, Wildcard) or isinstance(eb, Wildcard) or ea == eb):
-            stack.append((i if ea is Wildcard.STAR else i + 1, j if eb is Wildcard.STAR else j + 1))
+        if ea is not None and eb is not None and _share_a_character(ea, eb):
+            stack.append((i if ea in _STARS else i + 1, j if eb in _STARS else j + 1))
     return False
+
+
+def _share_a_character(a: Element, b: Element) -> bool:
+    """Can ``a`` and ``b`` both consume one same character? Field-bound wildcards never take ``:``."""
+    if isinstance(a, Wildcard) and isinstance(b, Wildcard):
+        return True                         # any character other than `:` will do
+    if isinstance(a, Wildcard):
+        return a not in _FIELD_BOUND or b != ":"
+    if isinstance(b, Wildcard):
+        return b not in _FIELD_BOUND or a != ":"
+    return a == b

@@ -6,8 +6,8 @@ recorded with its error (reported as RUM-SRC-000) and the others are still loade
 
 from __future__ import annotations
 
-import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -25,7 +25,6 @@ WEB_CLIENT_EXTENSIONS = {".html", ".htm", ".js", ".mjs", ".jsx", ".ts", ".tsx", 
 # Terraform configuration and variable files (``.tf.json``/``.tfvars.json`` are walked as ``.json``): a
 # folder's files are loaded together as one module (rumpolicy.load.terraform_hcl).
 TERRAFORM_EXTENSIONS = {".tf", ".tfvars"}
-SNIFF_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -33,36 +32,96 @@ class Candidate:
     path: str
     explicit: bool
     stack_env: tuple[str | None, str | None] | None = None   # (account, region) from a CDK manifest
+    # Set when discovery itself met a problem at this path (a folder it could not list, a CDK manifest it
+    # refused): the path is reported (RUM-SRC-000) instead of loaded. ``(message, pointer, line)``.
+    problems: tuple[tuple[str, str, int | None], ...] = ()
+    note: str | None = None            # reported as RUM-SRC-002 instead of loaded (a CDK app without cdk.out)
+    note_line: int | None = None
 
 
-def _cdk_stacks(folder: Path, explicit: bool) -> list[Candidate] | None:
-    """A CDK cloud assembly: check the stack templates its manifest lists, with their environments."""
+_CDK_STACK = "aws:cloudformation:stack"
+
+
+def _cdk_stacks(folder: Path, explicit: bool, seen: set[str] | None = None) -> list[Candidate] | None:
+    """A CDK cloud assembly: check the stack templates its manifest lists, with their environments.
+
+    None: ``folder`` holds no manifest that is an assembly's (then it is walked as a plain folder). A
+    manifest of the wrong shape, or naming a template outside the assembly, is reported; nested
+    ``assembly-*`` folders are read once each, even through a symbolic link back up the tree.
+    """
+    from rumpolicy.load.source import SourceError, parse_text, read_text
+
+    seen = set() if seen is None else seen
+    real = os.path.realpath(folder)
+    if real in seen:
+        return []
+    seen.add(real)
     manifest_path = folder / "manifest.json"
     try:
-        manifest = json.loads(manifest_path.read_text("utf-8"))
-    except (OSError, ValueError):
+        parsed = parse_text(read_text(str(manifest_path)), str(manifest_path))
+    except SourceError:
         return None
-    artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
-    if not isinstance(artifacts, dict):
+    manifest = parsed.data
+    if not isinstance(manifest, dict) or "artifacts" not in manifest and "version" not in manifest:
         return None
+    problems: list[tuple[str, str, int | None]] = []
+
+    def problem(message: str, pointer: str) -> None:
+        span = parsed.span_for(pointer)
+        problems.append((message, pointer, span.line if span else None))
+
     out: list[Candidate] = []
-    for artifact in artifacts.values():
-        if not isinstance(artifact, dict) or artifact.get("type") != "aws:cloudformation:stack":
+    artifacts = manifest.get("artifacts", {})
+    if not isinstance(artifacts, dict):
+        problem("`artifacts` of the CDK manifest must be a mapping; no stack of this assembly was checked",
+                "/artifacts")
+        artifacts = {}
+    for name, artifact in artifacts.items():
+        pointer = f"/artifacts/{_token(name)}"
+        if not isinstance(artifact, dict):
+            problem(f"artifact {name!r} of the CDK manifest must be a mapping", pointer)
             continue
-        template = (artifact.get("properties") or {}).get("templateFile")
-        if not isinstance(template, str):
+        if artifact.get("type") != _CDK_STACK:
             continue
+        properties = artifact.get("properties")
+        template = properties.get("templateFile") if isinstance(properties, dict) else None
+        if not isinstance(template, str) or not template:
+            where = f"{pointer}/properties/templateFile" if isinstance(properties, dict) else f"{pointer}/properties"
+            problem(f"stack {name!r} of the CDK manifest names no template file (`properties.templateFile` "
+                    "must be a string); it was not checked", where)
+            continue
+        target = os.path.realpath(folder / template)
+        if os.path.isabs(template) or os.path.commonpath([real, target]) != real:
+            problem(f"stack {name!r} of the CDK manifest names template {template!r}, outside the cloud "
+                    "assembly; it was not read", f"{pointer}/properties/templateFile")
+            continue
+        if target in seen:
+            continue                     # a template reached twice (a symbolic link) is checked once
+        seen.add(target)
         account = region = None
         env = artifact.get("environment")
         if isinstance(env, str) and env.startswith("aws://"):
             account, _, region = env[len("aws://"):].partition("/")
             account = None if account.startswith("unknown") else account
             region = None if region.startswith("unknown") else region
+        elif env is not None:
+            problem(f"`environment` of stack {name!r} must be a string such as 'aws://123456789012/us-east-1'; "
+                    "the stack was checked without it", f"{pointer}/environment")
         out.append(Candidate(str(folder / template), explicit, (account, region)))
-    nested = [folder / d for d in os.listdir(folder) if d.startswith("assembly-") and (folder / d).is_dir()]
-    for sub in sorted(nested):
-        out.extend(_cdk_stacks(sub, explicit) or [])
+    try:
+        nested = sorted(d for d in os.listdir(folder) if d.startswith("assembly-") and (folder / d).is_dir())
+    except OSError as error:
+        nested = []
+        problem(f"cannot list the cloud assembly folder: {error.strerror or error}", "")
+    for sub in nested:
+        out.extend(_cdk_stacks(folder / sub, explicit, seen) or [])
+    if problems:
+        out.append(Candidate(str(manifest_path), explicit, problems=tuple(problems)))
     return sorted(out, key=lambda c: c.path)
+
+
+def _token(key: str) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
 
 
 def discover(paths: Iterable[str]) -> Iterator[Candidate]:
@@ -79,21 +138,73 @@ def discover(paths: Iterable[str]) -> Iterator[Candidate]:
             yield Candidate(raw, True)
 
 
+# A CDK app's source: it imports the CDK and uses a construct whose permissions rumpolicy checks.
+CDK_SOURCE_EXTENSIONS = {".ts", ".js", ".mjs", ".py"}
+# An import statement, not a mention: a line that starts importing the CDK (Python, TypeScript, CommonJS).
+_CDK_IMPORT = re.compile(rb"^[ \t]*(?:import[ \t]+aws_cdk\b|from[ \t]+aws_cdk\b|import\b[^\n]*\bfrom[ \t]*['\"]"
+                         rb"(?:aws-cdk-lib|@aws-cdk/)|(?:const|let|var)\b[^\n]*\brequire\([ \t]*['\"](?:aws-cdk-lib|@aws-cdk/))",
+                         re.MULTILINE)
+_CDK_RUM = re.compile(rb"aws_rum|aws-rum\b|CfnAppMonitor|aws_cognito|aws-cognito|CfnIdentityPool")
+
+
+def _cdk_source_line(path: str) -> int | None:
+    """Line of the RUM/Cognito construct in a CDK app's source file, or None when it is not one."""
+    from rumpolicy.load.source import read_head
+
+    try:
+        head = read_head(path, 65536)
+    except Exception:  # unreadable sources are not ours to report: they are not inputs
+        return None
+    match = _CDK_RUM.search(head) if _CDK_IMPORT.search(head) else None
+    return head.count(b"\n", 0, match.start()) + 1 if match else None
+
+
 def _walk(root: Path) -> Iterator[Candidate]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        if here != root and here.name == "cdk.out" and (here / "manifest.json").is_file():
+    """Walk ``root`` depth first, in name order, without recursion (trees of any depth) and without
+    following symbolic links to folders (no loops). A folder that cannot be listed is reported."""
+    cdk_source: tuple[str, int] | None = None
+    cdk_out_seen = False
+    stack: list[tuple[Path, bool]] = [(root, True)]
+    while stack:
+        here, is_root = stack.pop()
+        try:
+            with os.scandir(here) as entries:
+                listed = list(entries)
+        except OSError as error:
+            yield Candidate(str(here), is_root, problems=((f"cannot read the folder: {error.strerror or error}; "
+                                                          "the files in it were not checked", "", None),))
+            continue
+        if not is_root and here.name == "cdk.out" and any(e.name == "manifest.json" for e in listed):
             stacks = _cdk_stacks(here, False)
             if stacks is not None:
-                dirnames[:] = []
+                cdk_out_seen = True
                 yield from stacks
                 continue
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
-                             and not (here.name == "cdk.out" and d.startswith("asset.")))
-        for name in sorted(filenames):
-            if Path(name).suffix.lower() in WALK_EXTENSIONS or Path(name).suffix.lower() in WEB_CLIENT_EXTENSIONS \
-                    or Path(name).suffix.lower() in TERRAFORM_EXTENSIONS:
+        folders: list[Path] = []
+        for entry in sorted(listed, key=lambda e: e.name):
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_folder = False
+            name = entry.name
+            if is_folder:
+                if name not in SKIP_DIRS and not (here.name == "cdk.out" and name.startswith("asset.")):
+                    folders.append(here / name)
+                    cdk_out_seen = cdk_out_seen or name == "cdk.out"
+                continue
+            suffix = os.path.splitext(name)[1].lower()
+            if suffix in WALK_EXTENSIONS or suffix in WEB_CLIENT_EXTENSIONS or suffix in TERRAFORM_EXTENSIONS:
                 yield Candidate(str(here / name), False)
+            if cdk_source is None and suffix in CDK_SOURCE_EXTENSIONS and not name.endswith(".d.ts"):
+                line = _cdk_source_line(str(here / name))
+                if line is not None:
+                    cdk_source = (str(here / name), line)
+        stack.extend((folder, False) for folder in reversed(folders))
+    if cdk_source is not None and not cdk_out_seen:
+        path, line = cdk_source
+        yield Candidate(path, False, note=f"{path} is the source of a CDK app that uses RUM or Cognito constructs, "
+                                          "and no cdk.out was found: run `cdk synth` and check cdk.out",
+                        note_line=line)
 
 
 def load_paths(paths: Iterable[str], options: LoadOptions | None = None) -> Inventory:

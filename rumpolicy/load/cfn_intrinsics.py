@@ -662,7 +662,9 @@ def _is_transform(key: Any) -> bool:
 
 
 def _resource_type(resource: Any) -> str | None:
-    return resource.get("Type") if isinstance(resource, dict) else None
+    """The resource's ``Type``, or None when it is not a string (the loader reports that as RUM-SRC-000)."""
+    kind = resource.get("Type") if isinstance(resource, dict) else None
+    return kind if isinstance(kind, str) else None
 
 
 def _entry(mapping: Any, key: str) -> Any:

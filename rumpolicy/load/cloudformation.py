@@ -35,8 +35,44 @@ def is_template(data: Any) -> bool:
         return False
     if "AWSTemplateFormatVersion" in data or "Transform" in data:
         return True
-    return bool(resources) and all(isinstance(r, dict) and isinstance(r.get("Type"), str)
-                                   for r in resources.values())
+    # Every resource has a `Type`, whatever its value: a template with a malformed `Type` is still a
+    # template, and the malformed type is reported (RUM-SRC-000) rather than the file passed over.
+    return bool(resources) and all(isinstance(r, dict) and "Type" in r for r in resources.values())
+
+
+# Spellings of a service seen in the wild for the services whose types rumpolicy checks.
+_SERVICE_ALIASES = {"cloudwatchrum": "rum", "rum": "rum", "cognito": "cognito", "cognitoidentity": "cognito",
+                    "iam": "iam"}
+
+
+def _squashed(kind: str) -> str:
+    return "".join(ch for ch in kind.lower() if ch.isalnum())
+
+
+def _type_key(kind: str) -> str | None:
+    """A type name reduced to compare spellings: case, separators and service aliases ignored."""
+    parts = kind.split("::")
+    if len(parts) != 3 or _squashed(parts[0]) != "aws":
+        return None
+    service = _SERVICE_ALIASES.get(_squashed(parts[1]))
+    return None if service is None else f"{service}:{_squashed(parts[2])}"
+
+
+_TYPE_KEYS = {_type_key(kind): kind for kind in RUM_TYPES}
+
+
+def closest_rum_type(kind: str) -> str | None:
+    """The RUM, Cognito or IAM type that ``kind`` (not itself one) most likely means, or None."""
+    key = _type_key(kind)
+    if key is None:
+        return None
+    if key in _TYPE_KEYS:
+        return _TYPE_KEYS[key]
+    import difflib   # only for the rare unknown type of a checked service
+
+    service = key.split(":", 1)[0]
+    near = difflib.get_close_matches(key, [k for k in _TYPE_KEYS if k.startswith(service + ":")], n=1, cutoff=0.85)
+    return _TYPE_KEYS[near[0]] if near else None
 
 
 def stack_env(data: dict, base: StackEnv) -> StackEnv:
@@ -89,7 +125,19 @@ class _TemplateLoader:
                 self.problem(f"resource {logical_id} must be an object", pointer)
                 continue
             kind = resource.get("Type")
+            if not isinstance(kind, str):
+                if "Type" not in resource:
+                    self.problem(f"resource {logical_id} has no `Type`", pointer)
+                else:
+                    self.problem(f"`Type` of {logical_id} must be a string, not a {_json_type(kind)}",
+                                 child(pointer, "Type"))
+                continue
             if kind not in RUM_TYPES:
+                meant = closest_rum_type(kind)
+                if meant is not None:
+                    self.file.notes.append(Problem(
+                        f"resource {logical_id} has type {kind!r}, which is not a CloudFormation type; "
+                        f"{meant!r} is, so {logical_id} was not checked", self.where.at(child(pointer, "Type"))))
                 continue
             raw_props = resource.get("Properties", {})
             props_pointer = child(pointer, "Properties")
@@ -266,6 +314,11 @@ class _TemplateLoader:
         self.inventory.managed_policies.append(ManagedPolicy(
             logical_id, location, kind, name=name, document=document,
             attached_role_names=[target] if target else []))
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "mapping", list: "list", bool: "boolean", int: "number", float: "number",
+            type(None): "null"}.get(type(value), "value")
 
 
 def _logical_id(pointer: str) -> str:

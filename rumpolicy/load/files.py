@@ -9,43 +9,102 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from dataclasses import replace
 
-from rumpolicy.findings import Location
+from rumpolicy.findings import Location, Span
 from rumpolicy.load import Candidate
 from rumpolicy.load.cfn_intrinsics import StackEnv
 from rumpolicy.load.cloudformation import is_template, load_template
 from rumpolicy.load.iam_json import declared_monitor, load_document, recognize
 from rumpolicy.load.options import LoadOptions
-from rumpolicy.load.source import ParsedSource, SourceError, parse_text, read_text
+from rumpolicy.load.source import (NOT_REGULAR, ParsedSource, SourceError, parse_text, read_head, read_text,
+                                   regular_file_error)
 from rumpolicy.load.terraform_hcl import is_configuration, is_variables, load_configurations
 from rumpolicy.load.terraform_plan import is_plan, load_plan
 from rumpolicy.load.webclient import (is_client_config, is_web_source, load_client_config,
                                       load_json5_client_config, load_web_source)
-from rumpolicy.model.inputs import InputFile
+from rumpolicy.model.inputs import InputFile, RuleFailure
 from rumpolicy.model.link import drop_unrelated, link, link_clients
+from rumpolicy.model.policy import Problem
 from rumpolicy.model.resources import Inventory
 
 
-def _looks_parsable(path: str) -> bool:
-    """Cheap content sniff for files met while walking: JSON or YAML text, not binary."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return True  # let the real read report the error
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+# The formats a name promises: a file named like this that does not parse is a broken input, not prose.
+DATA_SUFFIXES = (".json", ".yaml", ".yml", ".template", ".cfn")
+SNIFF_BYTES = 65536
+
+
+class _Skip(Exception):
+    """A walked file that is not an input: passed over quietly."""
+
+
+def _structurally_ours(text: str) -> bool:
+    """Whether the part of a document that parses is the start of an input rumpolicy reads.
+
+    Decided on parsed structure, not on words: prose that mentions "Resources" is not a template, while a
+    mapping whose first keys are ``AWSTemplateFormatVersion`` or a ``Resources`` mapping is one, even when
+    it breaks further down. Other broken YAML in a repository (Helm charts, CI files) is not ours to judge.
+    """
+    from rumpolicy.load.source import top_level_shape
+
+    shape = top_level_shape(text)
+    if not shape:
         return False
-    text = head.lstrip()
-    return bool(text) and (text[:1] in (b"{", b"[") or b":" in text)
+    if "AWSTemplateFormatVersion" in shape or "Transform" in shape or shape.get("Resources") in ("map", "seq"):
+        return True
+    if shape.get("Statement") in ("map", "seq"):                        # a policy document
+        return True
+    if shape.get("AssumeRolePolicyDocument") is not None or shape.get("PolicyDocument") is not None:
+        return True
+    # AWS CLI output and `terraform show -json`
+    if shape.get("Role") == "map" or shape.get("AppMonitor") == "map" or shape.get("PolicyVersion") == "map":
+        return True
+    if shape.get("RoleDetailList") == "seq" or "IdentityPoolId" in shape and "IdentityPoolName" in shape:
+        return True
+    return "format_version" in shape and any(k in shape for k in ("planned_values", "values", "resource_changes"))
+
+
+def _prefix_text(path: str) -> str:
+    """What of a file that cannot be read whole (binary, wrongly encoded, too large) is text, for a look
+    at its structure: the first bytes up to the first NUL or undecodable byte."""
+    try:
+        head = read_head(path, SNIFF_BYTES)
+    except (OSError, SourceError):
+        return ""
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        head = head[:nul]
+    return head.decode("utf-8", errors="ignore")
 
 
 def _parse(candidate: Candidate, file: InputFile, options: LoadOptions) -> ParsedSource | None:
+    """The parsed file; None with ``file.error`` set when it is an input that cannot be read.
+
+    Raises _Skip for a file that turns out not to be an input: walked ones are passed over, and named ones
+    are left unrecognized (RUM-SRC-002) rather than blamed (RUM-SRC-000).
+    """
+    path = candidate.path
+    data_name = path.lower().endswith(DATA_SUFFIXES)
     try:
-        return parse_text(read_text(candidate.path, max_bytes=options.max_file_size), candidate.path)
+        text = read_text(path, max_bytes=options.max_file_size)
     except SourceError as error:
-        file.error = error.message
-        file.error_location = Location(candidate.path, "", error.span)
-        return None
+        # Too large, binary or not Unicode (regular_file_error has already vouched that it can be read).
+        if (candidate.explicit and data_name) or _structurally_ours(_prefix_text(path)) \
+                or error.message.startswith("cannot read"):
+            return _failed(file, path, error)
+        raise _Skip from None
+    try:
+        return parse_text(text, path)
+    except SourceError as error:
+        if (candidate.explicit and data_name) or _structurally_ours(text):
+            return _failed(file, path, error)
+        raise _Skip from None
+
+
+def _failed(file: InputFile, path: str, error: SourceError) -> None:
+    file.error = error.message
+    file.error_location = Location(path, "", error.span)
+    return None
 
 
 def load_candidates(candidates: list[Candidate], options: LoadOptions) -> Inventory:
@@ -54,65 +113,28 @@ def load_candidates(candidates: list[Candidate], options: LoadOptions) -> Invent
     groups: dict[str, Inventory] = defaultdict(Inventory)
     terraform: list[Candidate] = []
     for candidate in candidates:
+        if candidate.problems or candidate.note:
+            result.files.append(_reported(candidate))
+            continue
+        problem = regular_file_error(candidate.path)
+        if problem is not None:
+            # Never opened: a FIFO would block the run and a device may never end. A walked one is not an
+            # input anyone wrote (a socket of a dev server, a named pipe); a named one, or any file that
+            # cannot be read, is reported so that nothing is skipped silently.
+            if candidate.explicit or NOT_REGULAR not in problem:
+                result.files.append(InputFile(candidate.path, candidate.explicit, error=problem,
+                                              error_location=Location(candidate.path)))
+            continue
         if is_configuration(candidate.path) or is_variables(candidate.path):
             terraform.append(candidate)   # a folder's files form one module: loaded together below
             continue
-        if is_web_source(candidate.path):
-            # HTML, JavaScript, TypeScript: the web client's snippet or constructor (rumpolicy.load.webclient).
-            file = InputFile(candidate.path, candidate.explicit)
-            loaded = load_web_source(candidate.path, file, options.max_file_size, walked=not candidate.explicit)
-            if loaded is not None:
-                result.extend(loaded)
-                result.files.append(file)
-            continue
-        if not candidate.explicit and not _looks_parsable(candidate.path):
-            continue
         file = InputFile(candidate.path, candidate.explicit)
-        parsed = _parse(candidate, file, options)
-        if parsed is None:
-            loaded = load_json5_client_config(candidate.path, file, options.max_file_size)
-            if loaded is not None:
-                result.extend(loaded)
+        try:
+            _load_one(candidate, file, options, base_env, groups, result)
+        except Exception as exc:  # a defect of ours: recorded (RUM-SRC-003), and the other files still load
+            file.defect = _defect("rumpolicy.load", candidate.path, exc)
+            if file not in result.files:
                 result.files.append(file)
-                continue
-            # Walking a folder, a file that is not JSON/YAML at all is not ours to judge.
-            if candidate.explicit or _probably_ours(candidate.path):
-                result.files.append(file)
-            continue
-        if is_plan(parsed.data):
-            # `terraform show -json` of a plan or a state: one group of its own.
-            group = load_plan(parsed, file, options)
-            link(group)
-            drop_unrelated(group)
-            result.extend(group)
-            result.files.append(file)
-            continue
-        if is_template(parsed.data):
-            file.kind = "cloudformation"
-            env = base_env
-            if candidate.stack_env is not None:
-                account, region = candidate.stack_env
-                env = StackEnv(partition=options.partition, region=region or options.region,
-                               account=account or options.account)
-            group = load_template(parsed, file, env, options.parameters)
-            link(group)
-            drop_unrelated(group)
-            result.extend(group)
-            result.files.append(file)
-            continue
-        if is_client_config(parsed.data):
-            result.extend(load_client_config(parsed, file))
-            result.files.append(file)
-            continue
-        kind = recognize(parsed.data)
-        if kind is None:
-            if candidate.explicit:
-                result.files.append(file)     # reported as RUM-SRC-002
-            continue
-        file.kind = kind
-        folder = os.path.dirname(os.path.abspath(candidate.path))
-        groups[folder].extend(load_document(parsed, file, kind, options))
-        result.files.append(file)
     declared = [declared_monitor(arn) for arn in options.app_monitors]
     if declared and not groups:
         groups["<declared>"] = Inventory()
@@ -122,9 +144,142 @@ def load_candidates(candidates: list[Candidate], options: LoadOptions) -> Invent
         link(group)
         result.extend(group)
     if terraform or options.var_files:
-        result.extend(load_configurations(terraform, options))
+        result.extend(_load_terraform(terraform, options))
     link_clients(result)
     return result
+
+
+def _defect(loader: str, path: str, exc: BaseException) -> RuleFailure:
+    import traceback
+
+    return RuleFailure(rule_id=loader, subject=path, error=f"{type(exc).__name__}: {exc}",
+                       location=Location(path), trace=traceback.format_exc())
+
+
+def _load_terraform(candidates: list[Candidate], options: LoadOptions) -> Inventory:
+    """All Terraform files together (modules call each other across folders); should that fail on a defect
+    of ours, each folder's module again on its own, so that one module's defect spares the others."""
+    try:
+        return load_configurations(candidates, options)
+    except Exception:
+        pass
+    result = Inventory()
+    folders: dict[str, list[Candidate]] = defaultdict(list)
+    for candidate in candidates:
+        folders[os.path.dirname(os.path.abspath(candidate.path))].append(candidate)
+    for index, folder in enumerate(sorted(folders) or [""]):
+        # --var-file values are read with the first module only, so that their errors are reported once.
+        module_options = options if index == 0 else replace(options, var_files=())
+        try:
+            result.extend(load_configurations(folders.get(folder, []), module_options))
+        except Exception as exc:
+            first = folders[folder][0].path if folders.get(folder) else (options.var_files or ("<terraform>",))[0]
+            file = InputFile(first, any(c.explicit for c in folders.get(folder, [])), kind="terraform")
+            file.defect = _defect("rumpolicy.load.terraform_hcl", first, exc)
+            result.files.append(file)
+    return result
+
+
+def _reported(candidate: Candidate) -> InputFile:
+    """A path that discovery already judged: a folder it could not list, a manifest it refused, a CDK app."""
+    file = InputFile(candidate.path, candidate.explicit)
+    for message, pointer, line in candidate.problems:
+        file.problems.append(Problem(message, Location(candidate.path, pointer, Span(line, 1) if line else None)))
+    if candidate.note:
+        span = Span(candidate.note_line, 1) if candidate.note_line else None
+        file.notes.append(Problem(candidate.note, Location(candidate.path, "", span)))
+    return file
+
+
+def _load_one(candidate: Candidate, file: InputFile, options: LoadOptions, base_env: StackEnv,
+              groups: dict[str, Inventory], result: Inventory) -> None:
+    if candidate.explicit and _note_cdk_source(candidate.path, file):
+        result.files.append(file)         # named CDK source: the advice to synthesize it (RUM-SRC-002)
+        return
+    if is_web_source(candidate.path):
+        # HTML, JavaScript, TypeScript: the web client's snippet or constructor (rumpolicy.load.webclient).
+        loaded = load_web_source(candidate.path, file, options.max_file_size, walked=not candidate.explicit)
+        if loaded is not None:
+            result.extend(loaded)
+            result.files.append(file)
+        return
+    try:
+        parsed = _parse(candidate, file, options)
+    except _Skip:
+        # Not JSON or YAML, nor the start of an input: perhaps a web client's JSON5 config (comments,
+        # trailing commas), else prose or another tool's file.
+        loaded = load_json5_client_config(candidate.path, file, options.max_file_size)
+        if loaded is not None:
+            result.extend(loaded)
+            result.files.append(file)
+            return
+        if candidate.explicit:
+            result.files.append(file)     # reported as RUM-SRC-002: named, but not an input
+        return
+    if parsed is None:
+        loaded = load_json5_client_config(candidate.path, file, options.max_file_size)
+        if loaded is not None:
+            result.extend(loaded)
+        result.files.append(file)
+        return
+    if is_plan(parsed.data):
+        # `terraform show -json` of a plan or a state: one group of its own.
+        group = load_plan(parsed, file, options)
+        link(group)
+        drop_unrelated(group)
+        result.extend(group)
+        result.files.append(file)
+        return
+    if is_template(parsed.data):
+        file.kind = "cloudformation"
+        env = base_env
+        if candidate.stack_env is not None:
+            account, region = candidate.stack_env
+            env = StackEnv(partition=options.partition, region=region or options.region,
+                           account=account or options.account)
+        # Appended first: should the loader fail on a defect of ours, the file is still part of the run.
+        result.files.append(file)
+        group = load_template(parsed, file, env, options.parameters)
+        link(group)
+        drop_unrelated(group)
+        result.extend(group)
+        return
+    if is_client_config(parsed.data):
+        result.extend(load_client_config(parsed, file, options.max_file_size))
+        result.files.append(file)
+        return
+    if isinstance(parsed.data, dict) and "AWSTemplateFormatVersion" in parsed.data:
+        # Declared a template, but with no resources to read: an input that is broken, not an unknown file.
+        pointer = "/Resources" if "Resources" in parsed.data else ""
+        file.kind = "cloudformation"
+        file.error = ("the template has no `Resources` mapping" if not pointer
+                      else "`Resources` of the template must be a mapping of resources")
+        file.error_location = Location(candidate.path, pointer, parsed.span_for(pointer))
+        result.files.append(file)
+        return
+    kind = recognize(parsed.data)
+    if kind is None:
+        if candidate.explicit:
+            result.files.append(file)     # reported as RUM-SRC-002
+        return
+    file.kind = kind
+    folder = os.path.dirname(os.path.abspath(candidate.path))
+    groups[folder].extend(load_document(parsed, file, kind, options))
+    result.files.append(file)
+
+
+def _note_cdk_source(path: str, file: InputFile) -> bool:
+    """Whether ``path`` is a CDK app's source; if so the note saying to check its synthesized templates."""
+    from rumpolicy.load import CDK_SOURCE_EXTENSIONS, _cdk_source_line
+
+    if os.path.splitext(path)[1].lower() not in CDK_SOURCE_EXTENSIONS:
+        return False
+    line = _cdk_source_line(path)
+    if line is None:
+        return False
+    file.notes.append(Problem(f"{path} is the source of a CDK app that uses RUM or Cognito constructs: "
+                              "run `cdk synth` and check cdk.out", Location(path, "", Span(line, 1))))
+    return True
 
 
 def _declared_twice(group: Inventory, declared) -> bool:
@@ -134,20 +289,3 @@ def _declared_twice(group: Inventory, declared) -> bool:
             monitor.env = declared.env
             return True
     return False
-
-
-OURS_MARKERS = (b"AWSTemplateFormatVersion", b"Resources", b"Statement", b"AppMonitor", b"IdentityPool",
-                b"AssumeRolePolicyDocument")
-
-
-def _probably_ours(path: str) -> bool:
-    """A broken file found by walking is reported when it looks like a template or a policy.
-
-    Other broken YAML in a repository (Helm charts, CI files) is not ours to judge.
-    """
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(65536)
-    except OSError:
-        return True
-    return any(marker in head for marker in OURS_MARKERS)

@@ -34,6 +34,14 @@ Roles are read per role (``GetRole``, ``ListRolePolicies`` + ``GetRolePolicy``,
 ``GetAccountAuthorizationDetails`` (every role of the account, with its inline policies, in pages
 of up to 1000) when they need ``BULK_ROLES`` or more: fewer calls for a large account. If the bulk
 call is denied, the roles are read one by one.
+
+Responses are checked before they are used (``response_problem``): a body that is not JSON or XML,
+or whose values do not have the types of botocore's service model (``{"AppMonitorSummaries": "x"}``,
+an ``AppMonitorConfiguration`` that is a list, an IAM policy document that is not URL-encoded JSON)
+fails its call with ``MalformedResponse``, like any other failed call. botocore alone would read a
+body that is not JSON as an empty answer (no app monitors: a false pass) and raises AttributeError
+on JSON of the wrong shape; the JSON bodies are therefore checked before botocore parses them
+(``rumpolicy.audit.responses``) and every parsed answer again here.
 """
 
 from __future__ import annotations
@@ -64,6 +72,13 @@ NOT_FOUND = frozenset({"ResourceNotFoundException", "NoSuchEntity", "NoSuchEntit
                        "PolicyNotFoundException"})
 # Errors where the credentials are not valid in a region: usually an opt-in region the account has not enabled.
 REGION_NOT_ENABLED = frozenset({"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure"})
+# The code of a call the audit's --deadline did not let through (rumpolicy.audit.deadline), and how its reason starts.
+DEADLINE_REACHED = "DeadlineReached"
+DEADLINE_REASON = "deadline reached"
+# The code of a call whose answer is not what the service model says (see the module docstring).
+MALFORMED = "MalformedResponse"
+# IAM's policy documents: botocore decodes them from URL-encoded JSON into objects.
+POLICY_DOCUMENT_SHAPE = "policyDocumentType"
 
 KIND_MONITOR = "live:rum:GetAppMonitor"
 KIND_RESOURCE_POLICY = "live:rum:GetResourcePolicy"
@@ -98,6 +113,8 @@ class CallFailed(Exception):
 
     @property
     def reason(self) -> str:
+        if self.code == DEADLINE_REACHED:
+            return self.message             # "deadline reached (--deadline 15m)": the call was not made
         tried = f" (after {self.retries} {'retry' if self.retries == 1 else 'retries'})" if self.retries else ""
         hint = " (is the region enabled for this account?)" if self.code in REGION_NOT_ENABLED else ""
         return f"{self.code}{tried}: {self.message}{hint}".rstrip(": ")
@@ -109,40 +126,151 @@ def _operation(client: Any, method: str) -> str:
 
 def _failure(client: Any, method: str, exc: Exception) -> CallFailed:
     from botocore.exceptions import ClientError
+    from botocore.parsers import ResponseParserError
 
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         retries = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
         return CallFailed(_operation(client, method), str(error.get("Code") or "Unknown"),
                           str(error.get("Message") or ""), retries or 0)
-    return CallFailed(_operation(client, method), type(exc).__name__, str(exc))
+    if isinstance(exc, ResponseParserError):
+        # botocore's message ends with the whole body, which may be megabytes: keep its first line.
+        return CallFailed(_operation(client, method), MALFORMED, str(exc).split("\n", 1)[0].rstrip(":")[:300])
+    # The audit's own refusals carry their code (DEADLINE_REACHED, MALFORMED); botocore's errors are named by class.
+    return CallFailed(_operation(client, method), getattr(exc, "code", None) or type(exc).__name__, str(exc))
+
+
+def _call_errors() -> tuple[type[Exception], ...]:
+    """What a failed call raises: AWS errors, connection errors, and (not a BotoCoreError) a body that is not XML."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
+
+    return ClientError, BotoCoreError, ResponseParserError
 
 
 def call(client: Any, method: str, **params: Any) -> dict:
-    """One call; CallFailed for any AWS or connection error (botocore has retried what is retryable)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
+    """One call; CallFailed for any AWS or connection error (botocore has retried what is retryable), and for
+    an answer that does not have the shape of the service model."""
     try:
         response = getattr(client, method)(**params)
-    except (ClientError, BotoCoreError) as exc:
+    except _call_errors() as exc:
         raise _failure(client, method, exc) from exc
     response.pop("ResponseMetadata", None)
+    _check_response(client, method, response)
     return response
 
 
 def pages(client: Any, method: str, key: str, page_size: int | None = None, **params: Any) -> list:
-    """Every item of a paginated list call."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
+    """Every item of a paginated list call. A page without ``key`` is malformed, not empty: AWS sends an empty
+    list as one (``[]``, ``<AttachedPolicies/>``), and taking its absence for "none" could pass a check."""
     if page_size is not None:
         params["PaginationConfig"] = {"PageSize": page_size}
     items: list = []
     try:
         for page in client.get_paginator(method).paginate(**params):
-            items.extend(page.get(key) or [])
-    except (ClientError, BotoCoreError) as exc:
+            page.pop("ResponseMetadata", None)
+            _check_response(client, method, page)
+            items.extend(required(page, key, _operation(client, method)))
+    except _call_errors() as exc:
         raise _failure(client, method, exc) from exc
     return items
+
+
+def required(response: dict, key: str, operation: str) -> Any:
+    """``response[key]``, which the reader cannot do without; CallFailed (malformed) when it is missing."""
+    value = response.get(key) if isinstance(response, dict) else None
+    if value is None:
+        raise CallFailed(operation, MALFORMED, f"the answer has no `{key}`")
+    return value
+
+
+def _check_response(client: Any, method: str, response: dict) -> None:
+    operation = client.meta.service_model.operation_model(client.meta.method_to_api_mapping[method])
+    problem = response_problem(response, operation.output_shape)
+    if problem is not None:
+        raise CallFailed(_operation(client, method), MALFORMED, problem)
+
+
+def response_problem(value: Any, shape: Any, *, wire: bool = False) -> str | None:
+    """What is wrong with an answer, given its botocore output shape; None if nothing.
+
+    ``wire`` False: the answer as botocore parsed it (timestamps as datetimes, IAM policy documents
+    decoded into objects). ``wire`` True: a JSON body before parsing (members under their wire
+    names; headers and status code are not in it). Members the model does not know are ignored:
+    AWS may add some before botocore does.
+    """
+    if shape is None:
+        return None
+    if wire and shape.serialization.get("payload"):
+        payload = shape.members[shape.serialization["payload"]]
+        return _value_problem(value, payload, "", wire) if payload.type_name == "structure" else None
+    return _value_problem(value, shape, "", wire)
+
+
+_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+               float: "a number", type(None): "null"}
+
+
+def _kind(value: Any) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _value_problem(value: Any, shape: Any, path: str, wire: bool) -> str | None:
+    if value is None or getattr(shape, "is_document_type", False):
+        return None
+    kind = shape.type_name
+    where = f"`{path}`" if path else "the answer"
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return f"{where} is {_kind(value)}, not an object"
+        for name, member in shape.members.items():
+            key = member.serialization.get("name", name) if wire else name
+            if wire and member.serialization.get("location"):
+                continue            # a header or the status code: not in the body
+            if key not in value or value[key] is None:
+                if name in shape.required_members:
+                    return f"{where} has no `{key}`"
+                continue
+            problem = _value_problem(value[key], member, child(path, key), wire)
+            if problem is not None:
+                return problem
+        return None
+    if kind == "list":
+        if not isinstance(value, list):
+            return f"{where} is {_kind(value)}, not a list"
+        for index, item in enumerate(value):
+            problem = _value_problem(item, shape.member, child(path, index), wire)
+            if problem is not None:
+                return problem
+        return None
+    if kind == "map":
+        if not isinstance(value, dict):
+            return f"{where} is {_kind(value)}, not an object"
+        for key, item in value.items():
+            problem = _value_problem(item, shape.value, child(path, key), wire)
+            if problem is not None:
+                return problem
+        return None
+    if kind == "string" and shape.name == POLICY_DOCUMENT_SHAPE and not wire:
+        return None if isinstance(value, dict) else f"{where} is not a URL-encoded JSON policy document"
+    if not isinstance(value, _SCALARS[wire].get(kind, object)) or (isinstance(value, bool) and kind != "boolean"):
+        return f"{where} is {_kind(value)}, not {_EXPECTED.get(kind, kind)}"
+    return None
+
+
+def _scalars(wire: bool) -> dict[str, tuple[type, ...]]:
+    import datetime
+
+    numbers = (int, float)
+    return {"string": (str,), "boolean": (bool,), "integer": (int,), "long": (int,), "float": numbers,
+            "double": numbers, "blob": (str,) if wire else (bytes, bytearray, str),
+            # botocore leaves a timestamp it cannot parse as it came
+            "timestamp": (int, float, str) if wire else (datetime.datetime, int, float, str)}
+
+
+_SCALARS = {False: _scalars(False), True: _scalars(True)}
+_EXPECTED = {"string": "a string", "boolean": "a boolean", "integer": "an integer", "long": "an integer",
+             "float": "a number", "double": "a number", "blob": "base64 text", "timestamp": "a timestamp"}
 
 
 class Once:
@@ -178,18 +306,48 @@ class Gap:
     target: str         # what the call was about: "app monitor web", "role arn:aws:iam::..."
     reason: str         # "AccessDeniedException: User ... is not authorized ..."
 
+    @property
+    def unmade(self) -> bool:
+        """The call was not made, or not answered in time: the deadline passed first."""
+        return self.reason.startswith(DEADLINE_REASON)
+
 
 @dataclass
 class RegionData:
     account: str
     region: str
     unlisted: str | None = None                      # why ListAppMonitors failed (nothing checked here)
+    listed: list[str] | None = None                  # the names ListAppMonitors gave, once it has
+    gone: list[str] = field(default_factory=list)    # listed, then not found: deleted since
     monitors: list[dict] = field(default_factory=list)            # GetAppMonitor responses
     unread_monitors: dict[str, str] = field(default_factory=dict)   # name -> why GetAppMonitor failed
     policies: dict[str, str | None] = field(default_factory=dict)   # name -> PolicyDocument (None: no policy)
     unread_policies: dict[str, str] = field(default_factory=dict)   # name -> why it could not be read
     pool_ids: list[str] = field(default_factory=list)                # pools the monitors name
     gaps: list[Gap] = field(default_factory=list)
+
+    def cut(self, reason: str) -> RegionData:
+        """A copy of what was read so far, the rest marked not read for ``reason``.
+
+        For a read the audit stopped waiting for: its thread may still add to this object, so
+        the copy is taken container by container (each copy is atomic under the GIL), and what
+        was added in between is made consistent here.
+        """
+        scope = region_scope(self.account, self.region)
+        if self.listed is None:
+            return unlisted_region(self.account, self.region, "rum:ListAppMonitors", reason)
+        cut = RegionData(self.account, self.region, listed=list(self.listed), gone=list(self.gone),
+                         monitors=list(self.monitors), unread_monitors=dict(self.unread_monitors),
+                         policies=dict(self.policies), unread_policies=dict(self.unread_policies),
+                         gaps=list(self.gaps))
+        read = {response["AppMonitor"].get("Name") for response in cut.monitors}
+        for name in cut.listed:
+            if name not in read and name not in cut.unread_monitors and name not in cut.gone:
+                cut.unread_monitors[name] = reason
+                cut.gaps.append(Gap(scope, "rum:GetAppMonitor", f"app monitor {name}", reason))
+        for response in cut.monitors:
+            _add_pool_id(cut, response)
+        return cut
 
 
 @dataclass
@@ -235,6 +393,29 @@ class RoleData:
     unread: dict[str, str] = field(default_factory=dict)            # role ARN -> why it was not read
     managed: dict[str, ManagedRecord] = field(default_factory=dict)  # policy ARN -> the policy
     gaps: list[Gap] = field(default_factory=list)
+
+    def cut(self, account: str, arns: Iterable[str], reason: str) -> RoleData:
+        """A copy of what was read so far of the roles ``arns``, the rest marked not read (see ``RegionData.cut``)."""
+        scope = account_scope(account)
+        cut = RoleData(dict(self.records), dict(self.unread), dict(self.managed), list(self.gaps))
+        for arn in sorted(set(arns)):
+            if arn not in cut.records and arn not in cut.unread:
+                cut.unread[arn] = reason
+                cut.gaps.append(Gap(scope, "iam:GetRole", f"role {arn}", reason))
+        for policy_arn in _managed_arns(cut.records.values()):
+            if policy_arn not in cut.managed:
+                cut.managed[policy_arn] = ManagedRecord(policy_arn, error=reason, failed_call="iam:GetPolicy")
+                cut.gaps.append(Gap(scope, "iam:GetPolicy", f"managed policy {policy_arn}", reason))
+        return cut
+
+
+def _managed_arns(records: Iterable[RoleRecord]) -> list[str]:
+    """The managed policies the roles attach or have as permissions boundary."""
+    arns = []
+    for record in records:
+        arns.append((record.detail.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"))
+        arns += [p.get("PolicyArn") for p in record.detail.get("AttachedManagedPolicies") or ()]
+    return sorted({a for a in arns if isinstance(a, str)})
 
 
 @dataclass
@@ -304,9 +485,13 @@ class AccountReader:
         self.cache = cache
 
     # -- RUM ----------------------------------------------------------------------------------------
-    def read_region(self, region: str) -> RegionData:
-        """The app monitors of one region, their resource policies, and the pools they name."""
-        data = RegionData(self.account, region)
+    def read_region(self, region: str, data: RegionData | None = None) -> RegionData:
+        """The app monitors of one region, their resource policies, and the pools they name.
+
+        Fills ``data`` when given, so that the audit can take what was read so far if it stops
+        waiting (``RegionData.cut``): a monitor is added only with its resource policy's outcome.
+        """
+        data = data if data is not None else RegionData(self.account, region)
         scope = region_scope(self.account, region)
         rum = self.clients("rum", region)
         try:
@@ -315,34 +500,34 @@ class AccountReader:
             data.unlisted = exc.reason
             data.gaps.append(Gap(scope, exc.call, f"the app monitors of {region}", exc.reason))
             return data
+        names = [summary.get("Name") for summary in summaries if isinstance(summary.get("Name"), str)]
+        data.listed = names
         has_policy_api = "GetResourcePolicy" in rum.meta.service_model.operation_names
-        for summary in summaries:
-            name = summary.get("Name")
-            if not isinstance(name, str):
-                continue
+        for name in names:
             try:
                 response = call(rum, "get_app_monitor", Name=name)
+                required(response, "AppMonitor", "rum:GetAppMonitor")
             except CallFailed as exc:
                 if exc.code != "ResourceNotFoundException":     # deleted since it was listed: nothing to check
                     data.unread_monitors[name] = exc.reason
                     data.gaps.append(Gap(scope, exc.call, f"app monitor {name}", exc.reason))
+                else:
+                    data.gone.append(name)
                 continue
-            data.monitors.append(response)
             if has_policy_api:
                 self._read_policy(rum, name, data)
             else:
                 reason = "the installed botocore has no GetResourcePolicy operation (upgrade boto3)"
                 data.unread_policies[name] = reason
                 data.gaps.append(Gap(scope, "rum:GetResourcePolicy", f"app monitor {name}", reason))
-            config = response.get("AppMonitor", {}).get("AppMonitorConfiguration") or {}
-            pool_id = config.get("IdentityPoolId")
-            if isinstance(pool_id, str) and pool_region(pool_id) and pool_id not in data.pool_ids:
-                data.pool_ids.append(pool_id)
+            data.monitors.append(response)
+            _add_pool_id(data, response)
         return data
 
     def _read_policy(self, rum: Any, name: str, data: RegionData) -> None:
         try:
-            data.policies[name] = call(rum, "get_resource_policy", Name=name).get("PolicyDocument")
+            data.policies[name] = required(call(rum, "get_resource_policy", Name=name), "PolicyDocument",
+                                           "rum:GetResourcePolicy")
         except CallFailed as exc:
             if exc.code == "PolicyNotFoundException":
                 data.policies[name] = None
@@ -377,9 +562,12 @@ class AccountReader:
         return data
 
     # -- IAM ----------------------------------------------------------------------------------------
-    def read_roles(self, arns: Iterable[str]) -> RoleData:
-        """The roles (and the managed policies they attach) of this account among ``arns``."""
-        data = RoleData()
+    def read_roles(self, arns: Iterable[str], data: RoleData | None = None) -> RoleData:
+        """The roles (and the managed policies they attach) of this account among ``arns``.
+
+        Fills ``data`` when given (see ``read_region``): a role is added once all its calls are made.
+        """
+        data = data if data is not None else RoleData()
         own: list[str] = []
         for arn in sorted(set(arns)):
             parsed = parse_arn(arn)
@@ -395,11 +583,7 @@ class AccountReader:
             own = self._read_roles_in_bulk(iam, own, data)
         for arn in own:
             self._read_role(iam, arn, data)
-        boundary_arns = [r.detail.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
-                         for r in data.records.values()]
-        attached_arns = [p.get("PolicyArn") for r in data.records.values()
-                         for p in r.detail.get("AttachedManagedPolicies") or ()]
-        for policy_arn in sorted({a for a in boundary_arns + attached_arns if isinstance(a, str)}):
+        for policy_arn in _managed_arns(list(data.records.values())):
             record = self.cache.get(("policy", policy_arn), lambda a=policy_arn: self._read_managed(iam, a))
             data.managed[policy_arn] = record
             if record.error is not None and not record.missing:
@@ -426,7 +610,7 @@ class AccountReader:
         name = arn.rsplit("/", 1)[-1]
         scope = account_scope(self.account)
         try:
-            role = call(iam, "get_role", RoleName=name)["Role"]
+            role = required(call(iam, "get_role", RoleName=name), "Role", "iam:GetRole")
         except CallFailed as exc:
             if exc.code in NOT_FOUND:
                 data.unread[arn] = f"it does not exist ({exc.code})"
@@ -469,9 +653,10 @@ class AccountReader:
     def _read_managed(self, iam: Any, arn: str) -> ManagedRecord:
         record = ManagedRecord(arn)
         try:
-            record.policy = call(iam, "get_policy", PolicyArn=arn)["Policy"]
-            record.version = call(iam, "get_policy_version", PolicyArn=arn,
-                                  VersionId=record.policy["DefaultVersionId"])["PolicyVersion"]
+            record.policy = required(call(iam, "get_policy", PolicyArn=arn), "Policy", "iam:GetPolicy")
+            version_id = required(record.policy, "DefaultVersionId", "iam:GetPolicy")
+            record.version = required(call(iam, "get_policy_version", PolicyArn=arn, VersionId=version_id),
+                                      "PolicyVersion", "iam:GetPolicyVersion")
         except CallFailed as exc:
             record.missing = exc.code in NOT_FOUND
             record.failed_call = exc.call
@@ -496,7 +681,8 @@ class OrgReader:
         org = self.clients("organizations", self.home_region)
         scope = account_scope(account)
         try:
-            organization = self.cache.get("organization", lambda: call(org, "describe_organization"))["Organization"]
+            organization = self.cache.get("organization", lambda: required(
+                call(org, "describe_organization"), "Organization", "organizations:DescribeOrganization"))
         except CallFailed as exc:
             if exc.code == "AWSOrganizationsNotInUseException":
                 data.applies, data.why_not = False, "the account is not in an organization"
@@ -529,19 +715,49 @@ class OrgReader:
                                      lambda c=child_id: pages(org, "list_parents", "Parents", ChildId=c))
             if not parents:
                 raise CallFailed("organizations:ListParents", "NoParent", f"{child_id} has no parent")
-            child_id = parents[0]["Id"]
-            chain.append((child_id, parents[0]["Type"]))
+            child_id = required(parents[0], "Id", "organizations:ListParents")
+            chain.append((child_id, required(parents[0], "Type", "organizations:ListParents")))
         levels = []
         for target_id, target_type in reversed(chain):
             summaries = self.cache.get(("scps", target_id), lambda t=target_id: pages(
                 org, "list_policies_for_target", "Policies", TargetId=t, Filter=SCP))
             policies = []
             for summary in summaries:
-                content = self.cache.get(("scp", summary["Id"]), lambda i=summary["Id"]: call(
-                    org, "describe_policy", PolicyId=i)["Policy"].get("Content"))
+                policy_id = required(summary, "Id", "organizations:ListPoliciesForTarget")
+                content = self.cache.get(("scp", policy_id), lambda i=policy_id: required(call(
+                    org, "describe_policy", PolicyId=i), "Policy", "organizations:DescribePolicy").get("Content"))
                 policies.append((summary, content))
             levels.append(ScpLevelData(target_id, target_type, policies))
         return levels
+
+
+def _add_pool_id(data: RegionData, response: dict) -> None:
+    config = response.get("AppMonitor", {}).get("AppMonitorConfiguration") or {}
+    pool_id = config.get("IdentityPoolId")
+    if isinstance(pool_id, str) and pool_region(pool_id) and pool_id not in data.pool_ids:
+        data.pool_ids.append(pool_id)
+
+
+# --- what the deadline left unread ---------------------------------------------------------------------
+
+def unlisted_region(account: str, region: str, operation: str, reason: str) -> RegionData:
+    """A region whose app monitors could not be listed: nothing in it is checked."""
+    data = RegionData(account, region, unlisted=reason)
+    data.gaps.append(Gap(region_scope(account, region), operation, f"the app monitors of {region}", reason))
+    return data
+
+
+def unread_pool(account: str, pool_id: str, reason: str) -> PoolData:
+    """An identity pool that was not read: the checks of its monitors that need it stay undecided."""
+    region = pool_region(pool_id) or ""
+    return PoolData(pool_id, region, description_error=reason, gaps=[
+        Gap(region_scope(account, region), "cognito-identity:DescribeIdentityPool", f"identity pool {pool_id}", reason)])
+
+
+def unread_org(account: str, reason: str) -> OrgData:
+    """An account whose service control policies were not read."""
+    return OrgData(unreadable=reason, gaps=[Gap(account_scope(account), "organizations:DescribeOrganization",
+                                                 f"the organization of account {account}", reason)])
 
 
 # --- building -------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import itertools
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,15 +75,72 @@ _BYTE_ORDER_MARKS = (
 )
 
 
-def read_text(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """Read a file as text, refusing files that are too large, binary or not in a Unicode encoding."""
+_NOT_REGULAR = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+NOT_REGULAR = "not a regular file"
+
+
+def regular_file_error(path: str) -> str | None:
+    """Why ``path`` is not a regular file that can be opened without blocking, or None when it is.
+
+    Opening a FIFO blocks until a writer comes and a device may never end, so every reader checks
+    this before it opens anything (symbolic links are followed, as ``open`` would).
+    """
     try:
-        size = os.stat(path).st_size
-        if size > max_bytes:
-            raise SourceError(_too_large(size, max_bytes))
-        with open(path, "rb") as stream:
-            # Bounded even if the file grew since stat or is a pipe whose size stat cannot tell.
-            raw = stream.read(max_bytes + 1)
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        return f"cannot read the file: {error.strerror or error}"
+    return _mode_error(mode)
+
+
+def _mode_error(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    what = next((name for test, name in _NOT_REGULAR if test(mode)), "something else")
+    return f"cannot read the file: it is {what}, {NOT_REGULAR}, and rumpolicy opens only regular files"
+
+
+def read_head(path: str, size: int) -> bytes:
+    """The first ``size`` bytes of a regular file (OSError or SourceError otherwise)."""
+    problem = regular_file_error(path)
+    if problem is not None:
+        raise SourceError(problem)
+    return _read(path, size)
+
+
+def _read(path: str, limit: int) -> bytes:
+    # O_NONBLOCK as well as the stat before: a file swapped for a FIFO in between must not hang the run.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        problem = _mode_error(os.fstat(fd).st_mode)
+        if problem is not None:
+            raise SourceError(problem)
+        chunks, remaining = [], limit
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_text(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """Read a file as text, refusing files that are too large, binary, not in a Unicode encoding, or not
+    regular files (FIFOs, sockets, devices are never opened)."""
+    try:
+        info = os.stat(path)
+        problem = _mode_error(info.st_mode)
+        if problem is not None:
+            raise SourceError(problem)
+        if info.st_size > max_bytes:
+            raise SourceError(_too_large(info.st_size, max_bytes))
+        # Bounded even if the file grew since stat.
+        raw = _read(path, max_bytes + 1)
     except OSError as error:
         raise SourceError(f"cannot read the file: {error.strerror or error}") from None
     if len(raw) > max_bytes:
@@ -641,3 +699,49 @@ def parse_text(text: str, path: str) -> ParsedSource:
             return parse_yaml(text, path)
         except SourceError:
             raise json_error from None
+
+
+def top_level_shape(text: str) -> dict[str, str | None]:
+    """The top-level keys of a mapping document and how each value starts ("map", "seq", "scalar"; None: the
+    text breaks before the value), as far as the text parses.
+
+    For deciding whether a file that fails to parse, or cannot be read whole, was meant to be an input:
+    what parsed before the error is structure, not a guess from bytes. Not a mapping: empty.
+    """
+    shape: dict[str, str | None] = {}
+    try:
+        loader = yaml.CSafeLoader(text)
+    except UnicodeEncodeError:
+        return shape
+    depth, key = 0, None
+    try:
+        while True:
+            event = loader.get_event()
+            kind = type(event)
+            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if depth == 0 and kind is yaml.SequenceStartEvent:
+                    return shape
+                if depth == 1 and key is not None:
+                    shape[key] = "map" if kind is yaml.MappingStartEvent else "seq"
+                    key = None
+                depth += 1
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                depth -= 1
+                if depth == 0:
+                    return shape
+            elif kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
+                if depth == 0:
+                    return shape
+                if depth == 1:
+                    if key is None:
+                        key = str(getattr(event, "value", "") or "")
+                        shape[key] = None
+                    else:
+                        shape[key] = "scalar"
+                        key = None
+            elif kind is yaml.StreamEndEvent:
+                return shape
+    except Exception:  # the parse error itself is reported by the real parse; this only reads up to it
+        return shape
+    finally:
+        loader.dispose()

@@ -34,15 +34,15 @@ from rumpolicy.load.options import LoadOptions
 from rumpolicy.load.source import SourceError, read_text
 from rumpolicy.load.terraform_eval import (Evaluator, JsonText, Lazy, Site, Sink, concrete, json_text,
                                             number_text)
-from rumpolicy.load.terraform_resources import (MISSING, RUM_TYPES, Builder, attribute_token, model_environment,
-                                                partition_of, resource_attribute)
-from rumpolicy.load.terraform_syntax import (Attribute, Block, Body, ConfigFile, GetAttr, Literal, Name,
+from rumpolicy.load.terraform_resources import (MISSING, RUM_TYPES, Builder, attribute_token, closest_rum_type,
+                                                model_environment, partition_of, resource_attribute)
+from rumpolicy.load.terraform_syntax import (Attribute, Block, Body, ConfigFile, Expr, GetAttr, Literal, Name,
                                               ObjectExpr, parse_hcl, parse_json_config, parse_tfvars)
 from rumpolicy.model import Inventory, Node, PolicyDocument, Unknown, parse_policy
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.link import link
 from rumpolicy.model.policy import Problem
-from rumpolicy.model.symbols import MARK, PARAM, render, token
+from rumpolicy.model.symbols import MARK, PARAM, as_terraform, render, token
 
 CONFIG_SUFFIXES = (".tf", ".tf.json")
 VARIABLE_SUFFIXES = (".tfvars", ".tfvars.json")
@@ -226,6 +226,8 @@ class ModuleInstance:
         self.chain = chain
         self.evaluator = Evaluator(self)
         self.cache: dict[Any, tuple[Any, Sink]] = {}
+        # id -> (count.index or each.key of an instance standing for all, its block): see every_instance.
+        self.uniform_keys: dict[int, tuple[Unknown, Block]] = {}
         self.active: set[Any] = set()
         self.children: dict[str, Any] = {}
         self.providers = dict(providers)
@@ -358,6 +360,22 @@ class ModuleInstance:
             self.cache[key] = (compute(sink), sink)
         return self.cache[key][0]
 
+    def every_instance(self, block: Block) -> dict:
+        """The scope of an instance standing for all instances of ``block`` (whose count or for_each is
+        unknown): its ``count.index``/``each`` are unknown, one object per block, so that a reference
+        indexed by it can be told from any other unknown key."""
+        key = ("every instance", id(block))
+        if key not in self.cache:
+            if block.body.attribute("count") is not None:
+                index = Unknown("count.index differs between the instances")
+                scope = {"count": {"index": index}}
+            else:
+                index = Unknown("each.key differs between the instances")
+                scope = {"each": {"key": index, "value": Unknown("each.value differs between the instances")}}
+            self.uniform_keys[id(index)] = (index, block)
+            self.cache[key] = (scope, Sink())
+        return self.cache[key][0]
+
     def instances_ref(self, mode: str, kind: str, name: str, site: Site) -> Any:
         table = self.source.resources if mode == "resource" else self.source.data
         block = table.get((kind, name))
@@ -366,7 +384,7 @@ class ModuleInstance:
             return site.unknown(f"reference to undeclared {'data source' if mode == 'data' else 'resource'} {shown}")
         expansion = self.expansion(block, self.prefix + shown)
         if isinstance(expansion, Unknown):
-            return site.unknown(expansion.reason)
+            return _EveryInstanceOf(self, mode, block, self.address(mode, kind, name, None), expansion.reason)
         refs = [(key, _Instance(self, mode, block, key, scope, self.address(mode, kind, name, key)))
                 for key, scope in expansion]
         return _collection(block, refs)
@@ -489,13 +507,18 @@ class ModuleInstance:
     def collect(self, builder: Builder, undecided: list[UndecidedCheck]) -> None:
         for (kind, name), block in sorted(self.source.resources.items()):
             if kind not in RUM_TYPES:
+                self._note_lookalike(kind, name, block)
                 continue
             expansion = self.expansion(block, f"{self.prefix}{kind}.{name}")
             if isinstance(expansion, Unknown):
+                # Which instances there are is not known, but what the block says regardless of
+                # count.index/each is true of every one of them: check one instance standing for
+                # all, whose count.index/each are unknown (so checks that depend on them are
+                # reported as not made, never guessed).
                 undecided.append(UndecidedCheck(None, f"{self.prefix}{kind}.{name}",
-                                                f"{expansion.reason}, so its instances were not checked",
-                                                _block_location(block, "resource")))
-                continue
+                                                f"{expansion.reason}, so what differs between its instances "
+                                                "was not checked", _block_location(block, "resource")))
+                expansion = [(None, self.every_instance(block))]
             for key, scope in expansion:
                 address = self.address("resource", kind, name, key)
                 builder.add(_HclView(self, block, scope, address, self.run.input_file(block.source, False, TERRAFORM)))
@@ -507,6 +530,18 @@ class ModuleInstance:
                 continue
             for _, child in children:
                 child.collect(builder, undecided)
+
+
+    def _note_lookalike(self, kind: str, name: str, block: Block) -> None:
+        """A misspelled RUM or Cognito type is not an error to Terraform until plan, and would be a silent pass here."""
+        meant = closest_rum_type(kind)
+        if meant is None:
+            return
+        file = self.run.input_file(block.source, False, TERRAFORM)
+        note = Problem(f"resource {kind}.{name} has type {kind!r}, which is not a resource type of the aws "
+                       f"provider; {meant!r} is, so {kind}.{name} was not checked", _block_location(block, "resource"))
+        if note not in file.notes:          # once, however many times its module is called
+            file.notes.append(note)
 
 
 class _Constants:
@@ -537,6 +572,53 @@ class _Instance(Lazy):
 
     def attr(self, ev: Evaluator, name: str, site: Site) -> Any:
         return self.module.instance_attribute(self, name, site)
+
+
+class _EveryInstanceOf(Lazy):
+    """The instances of a resource whose count or for_each is unknown.
+
+    Only ``aws_rum_app_monitor.m[count.index]`` written in a block expanded by the same count (or
+    for_each) expression is followed: instance i of one goes with instance i of the other, so the
+    instance standing for all of one refers to the instance standing for all of the other. Any other
+    use is unknown.
+    """
+
+    def __init__(self, module: ModuleInstance, mode: str, block: Block, address: str, reason: str):
+        self.module, self.mode, self.block, self.address, self.reason = module, mode, block, address, reason
+        self.description = f"`{address}`"
+
+    def attr(self, ev: Evaluator, name: str, site: Site) -> Any:
+        return site.unknown(self.reason)
+
+    def index(self, ev: Evaluator, key: Any, site: Site) -> Any:
+        paired = self.module.uniform_keys.get(id(key))
+        if paired is not None and paired[0] is key and _same_expansion(paired[1], self.block):
+            scope = self.module.every_instance(self.block)
+            return _Instance(self.module, self.mode, self.block, None, scope, self.address)
+        return site.unknown(self.reason)
+
+
+def _same_expansion(one: Block, other: Block) -> bool:
+    """Both blocks are expanded by the same written ``count`` or ``for_each`` expression."""
+    for meta in ("count", "for_each"):
+        a, b = one.body.attribute(meta), other.body.attribute(meta)
+        if (a is None) != (b is None):
+            return False
+        if a is not None:
+            return _same_syntax(a.expr, b.expr)
+    return False
+
+
+def _same_syntax(a: Any, b: Any) -> bool:
+    """Two expressions written alike (positions aside)."""
+    if isinstance(a, Expr) or isinstance(b, Expr):
+        if type(a) is not type(b):
+            return False
+        slots = [name for cls in type(a).__mro__ for name in getattr(cls, "__slots__", ()) if name != "span"]
+        return all(_same_syntax(getattr(a, n, None), getattr(b, n, None)) for n in slots)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(map(_same_syntax, a, b))
+    return a == b
 
 
 class _ModuleCall(Lazy):
@@ -617,13 +699,13 @@ def _block_location(block: Block, mode: str) -> Location:
 def _data_attribute(module: ModuleInstance, ref: _Instance, kind: str, name: str, env: StackEnv, site: Site) -> Any:
     """The data sources whose values are the deploy target, and policy documents; else ``MISSING``."""
     if kind == "aws_region" and name in ("name", "region", "id"):
-        return env.pseudo("AWS::Region")
+        return as_terraform(env.pseudo("AWS::Region"))
     if kind == "aws_caller_identity" and name in ("account_id", "id"):
-        return env.pseudo("AWS::AccountId")
+        return as_terraform(env.pseudo("AWS::AccountId"))
     if kind == "aws_partition" and name in ("partition", "id"):
-        return env.pseudo("AWS::Partition")
+        return as_terraform(env.pseudo("AWS::Partition"))
     if kind == "aws_partition" and name == "dns_suffix":
-        return env.pseudo("AWS::URLSuffix")
+        return as_terraform(env.pseudo("AWS::URLSuffix"))
     if kind == "aws_iam_policy_document" and name in ("json", "minified_json"):
         return module.policy_document(ref, site)
     if kind == "terraform_remote_state" and name == "outputs":

@@ -15,6 +15,11 @@ so a policy known only after apply is not reconstructed from them.)
 
 Positions point into the JSON file: known values at ``planned_values``, unknown ones at the
 ``after_unknown`` entry that marks them.
+
+Planned values are what AWS will be sent: they are read even when the ``configuration`` section has no
+expressions for a resource (or no section at all), and a resource that only ``resource_changes`` lists
+is read from its ``change.after``. The literal ARNs and identity pool ids the provider reports for its
+own resources (``arn``, a pool's ``id``) pin the region and account of that provider configuration.
 """
 
 from __future__ import annotations
@@ -31,11 +36,14 @@ from rumpolicy.load.terraform_resources import (LINK_ATTRIBUTES, MISSING, RUM_TY
 from rumpolicy.model import Inventory, Node, PolicyDocument, Unknown, parse_policy
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.locator import SourceLocator
+from rumpolicy.model.symbols import MARK
 
 PLAN = "terraform-plan"
 STATE = "terraform-state"
 MAX_REFERENCE_DEPTH = 32
 _INDEX = re.compile(r"\[[^\]]*\]")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+_ACCOUNT = re.compile(r"\d{12}")
 
 
 def is_plan(data: Any) -> bool:
@@ -76,12 +84,14 @@ class _PlanLoader:
         self.data_sources: dict[str, dict] = {}                # address -> values (known ones)
         root_key = "planned_values" if "planned_values" in self.data else "values"
         self._index(_dict(_dict(self.data.get(root_key)).get("root_module")), f"/{root_key}/root_module")
+        self._index_changes()
         prior = _dict(_dict(_dict(self.data.get("prior_state")).get("values")).get("root_module"))
         self._index(prior, "/prior_state/values/root_module", data_only=True)
         configuration = _dict(self.data.get("configuration"))
         self.config_root = _dict(configuration.get("root_module")) if configuration else None
         self.provider_config = _dict(configuration.get("provider_config"))
         self.envs: dict[str, StackEnv] = {}
+        self.pins: dict[str, tuple[set[str], set[str]]] | None = None
         self.depth = 0                                         # references being followed, one inside another
 
     def _index(self, module: dict, pointer: str, data_only: bool = False) -> None:
@@ -97,6 +107,19 @@ class _PlanLoader:
         for index, child in enumerate(_list(module.get("child_modules"))):
             if isinstance(child, dict):
                 self._index(child, join_pointer(pointer, "child_modules", index), data_only)
+
+    def _index_changes(self) -> None:
+        """Resources that only ``resource_changes`` lists (a plan whose ``planned_values`` leaves them out):
+        what ``change.after`` says is what will be created, so it is read as planned values are."""
+        for address, (index, change) in self.changes.items():
+            body = _dict(change.get("change"))
+            actions = body.get("actions")
+            if address in self.resources or change.get("mode", "managed") != "managed" \
+                    or not isinstance(body.get("after"), dict) or actions == ["delete"]:
+                continue
+            entry = {"address": address, "mode": "managed", "type": change.get("type"), "name": change.get("name"),
+                     "values": body["after"]}
+            self.resources[address] = (entry, join_pointer("/resource_changes", index, "change"))
 
     # -- the run -------------------------------------------------------------------------------
     def load(self) -> Inventory:
@@ -138,12 +161,44 @@ class _PlanLoader:
 
     # -- environment -----------------------------------------------------------------------------
     def environment(self, module_path: tuple[str, ...], config: dict | None, kind: str) -> StackEnv:
-        key = config.get("provider_config_key") if config else None
-        if not isinstance(key, str):
-            key = ":".join(["module." + ".module.".join(module_path)] if module_path else []) + kind.split("_")[0]
+        key = _provider_key(module_path, config, kind)
         if key not in self.envs:
-            self.envs[key] = self._environment(key)
+            self.envs[key] = self._pinned(key, self._environment(key))
         return self.envs[key]
+
+    def _pinned(self, key: str, env: StackEnv) -> StackEnv:
+        """``env`` with the region and account that the literal ARNs and pool ids the provider itself
+        reports for its resources (``arn``, a pool's ``id``) say: these are where they are."""
+        if self.pins is None:
+            self.pins = self._literal_places()
+        regions, accounts = self.pins.get(key, (set(), set()))
+        # Two different answers mean the plan is not one provider's: then nothing is pinned.
+        region = next(iter(regions)) if len(regions) == 1 else env.region
+        account = next(iter(accounts)) if len(accounts) == 1 else env.account
+        return StackEnv(partition=partition_of(region, self.options.partition) if region else env.partition,
+                        region=region, account=account)
+
+    def _literal_places(self) -> dict[str, tuple[set[str], set[str]]]:
+        """Provider key -> the regions and accounts its resources' literal ARNs and pool ids name."""
+        pins: dict[str, tuple[set[str], set[str]]] = {}
+        for address, (entry, _) in self.resources.items():
+            module_path = _module_path(address)
+            config = self.config_resource(module_path, _INDEX.sub("", _module_relative(address)))
+            regions, accounts = pins.setdefault(_provider_key(module_path, config, str(entry.get("type"))),
+                                                (set(), set()))
+            values = _dict(entry.get("values"))
+            arn = values.get("arn")
+            if isinstance(arn, str) and MARK not in arn:
+                parts = arn.split(":", 5)
+                if len(parts) == 6 and parts[0] == "arn":
+                    if _REGION.fullmatch(parts[3]):
+                        regions.add(parts[3])
+                    if _ACCOUNT.fullmatch(parts[4]):
+                        accounts.add(parts[4])
+            pool_id = values.get("id") if entry.get("type") == "aws_cognito_identity_pool" else None
+            if isinstance(pool_id, str) and ":" in pool_id and _REGION.fullmatch(pool_id.split(":", 1)[0]):
+                regions.add(pool_id.split(":", 1)[0])
+        return pins
 
     def _environment(self, key: str) -> StackEnv:
         options = self.options
@@ -227,6 +282,8 @@ class _PlanView:
         self.kind = entry.get("type")
         self.file = loader.file
         self.values = _dict(entry.get("values"))
+        # Planned values are at <resource>/values; a resource read from resource_changes has them at change/after.
+        self.values_pointer = join_pointer(pointer, "after" if pointer.startswith("/resource_changes/") else "values")
         self.location = loader.where.at(pointer)
         self.module_path = _module_path(address)
         relative = _module_relative(address)
@@ -240,7 +297,7 @@ class _PlanView:
     def get(self, *path: str | int) -> Node | None:
         value: Any = self.values
         unknown: Any = self.unknown
-        pointer = join_pointer(self.pointer, "values")
+        pointer = self.values_pointer
         unknown_pointer = join_pointer(self.change_pointer, "after_unknown") if self.change_pointer else None
         for step in path:
             if unknown is True:
@@ -250,7 +307,8 @@ class _PlanView:
             pointer = join_pointer(pointer, step)
             unknown_pointer = join_pointer(unknown_pointer, step) if unknown_pointer else None
         if unknown is True or (value is MISSING and _contains_unknown(unknown)):
-            if self.config is not None and path and path[0] not in _dict(self.config.get("expressions")):
+            expressions = _dict(self.config.get("expressions")) if self.config is not None else {}
+            if expressions and path and path[0] not in expressions:
                 # Computed by the provider (a role's inline_policy, managed_policy_arns) and not set by the
                 # configuration: what the configuration declares is all there is to check.
                 return None
@@ -300,7 +358,7 @@ class _PlanView:
         return len(rest) == 1 and isinstance(marks, dict) and sum(1 for v in marks.values() if v) == 1
 
     def locate(self, *path: str | int) -> Location:
-        return self.loader.where.at(join_pointer(self.pointer, "values", *path))
+        return self.loader.where.at(join_pointer(self.values_pointer, *path))
 
     def block_count(self, name: str) -> int | Unknown:
         node = self.get(name)
@@ -311,9 +369,12 @@ class _PlanView:
         return len(node.value) if isinstance(node.value, list) else 1
 
     def written(self, name: str) -> bool | None:
-        if self.config is None:
-            return None
-        return name in _dict(self.config.get("expressions"))
+        expressions = self.config.get("expressions") if self.config is not None else None
+        if isinstance(expressions, dict) and expressions:
+            return name in expressions
+        # A configuration section without expressions tells nothing: the planned value is what AWS will
+        # be sent, so a value there is set.
+        return True if self.values.get(name) is not None else None
 
     def computed(self, name: str) -> Any:
         known = self.values.get(name)
@@ -335,6 +396,14 @@ class _PlanView:
 
     def undecided(self) -> list[UndecidedCheck]:
         return self.problems
+
+
+def _provider_key(module_path: tuple[str, ...], config: dict | None, kind: str) -> str:
+    """The ``provider_config_key`` of a resource, or the default provider of its module and type."""
+    key = config.get("provider_config_key") if config else None
+    if isinstance(key, str):
+        return key
+    return ":".join(["module." + ".module.".join(module_path)] if module_path else []) + kind.split("_")[0]
 
 
 def _specific(references: Any) -> list[str]:

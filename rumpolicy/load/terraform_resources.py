@@ -22,7 +22,7 @@ from rumpolicy.model import (AppMonitor, Environment, IdentityPool, Inventory, M
 from rumpolicy.model.arns import iam_path
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.policy import Problem
-from rumpolicy.model.symbols import ATTR, MARK, REF, render, token
+from rumpolicy.model.symbols import ATTR, MARK, REF, as_terraform, render, token
 
 # The provider's defaults that decide a check when the attribute is not written.
 CLASSIC_FLOW_DEFAULT = False            # aws_cognito_identity_pool.allow_classic_flow
@@ -147,8 +147,8 @@ def partition_of(region: str | None, default: str) -> str:
 
 def model_environment(env: StackEnv) -> Environment:
     """The deploy target as the model holds it: literals where known, pseudo-parameter tokens otherwise."""
-    return Environment(env.pseudo("AWS::Partition"), env.pseudo("AWS::Region"), env.pseudo("AWS::AccountId"),
-                       env.pseudo("AWS::URLSuffix"))
+    return Environment(*(as_terraform(env.pseudo(name))
+                         for name in ("AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::URLSuffix")))
 
 
 def attribute_token(address: str, name: str) -> str:
@@ -177,6 +177,30 @@ RUM_TYPES = frozenset({
     "aws_iam_role", "aws_iam_role_policy", "aws_iam_policy", "aws_iam_role_policy_attachment",
     "aws_iam_policy_attachment",
 })
+
+
+# Real hashicorp/aws types that look like RUM or Cognito identity pool ones but are not read by rumpolicy.
+_OTHER_LOOKALIKES = frozenset({"aws_rum_metrics_destination"})
+_SQUASHED_TYPES = {kind.removeprefix("aws_").replace("_", ""): kind for kind in RUM_TYPES if kind.startswith("aws_")}
+
+
+def closest_rum_type(kind: str) -> str | None:
+    """The RUM or Cognito identity pool resource type of the aws provider that ``kind`` (not one of
+    the types read) most likely means (``aws_cloudwatch_rum_app_monitor`` -> ``aws_rum_app_monitor``),
+    or None. IAM look-alikes are left out: the provider has many real IAM types one letter apart."""
+    if kind in RUM_TYPES or kind in _OTHER_LOOKALIKES or not kind.startswith("aws_"):
+        return None
+    words = kind.split("_")[1:]
+    squashed = "".join(w for w in words if w != "cloudwatch")
+    if "rum" not in words and "identitypool" not in squashed and "appmonitor" not in squashed:
+        return None
+    candidates = {key: real for key, real in _SQUASHED_TYPES.items() if not real.startswith("aws_iam_")}
+    if squashed in candidates:
+        return candidates[squashed]
+    import difflib   # only for the rare unknown type that looks like a RUM one
+
+    near = difflib.get_close_matches(squashed, list(candidates), n=1, cutoff=0.85)
+    return candidates[near[0]] if near else None
 
 
 class Builder:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -264,6 +265,9 @@ def _parser():
 def _lark_tree(text: str):
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+    # Lark builds the whole tree before the converter can count its depth: a million nested brackets
+    # cost it minutes and a gigabyte. Counting them first costs one pass over the text.
+    _refuse_costly(text)
     try:
         # A final newline ends the last attribute, as hcl2.parses_to_tree does.
         return _parser().parse(text + "\n")
@@ -282,6 +286,107 @@ def _lark_tree(text: str):
         raise SourceError("invalid HCL: unexpected end of the file", _error_span(error, text)) from None
     except UnexpectedInput as error:
         raise SourceError("invalid HCL", _error_span(error, text)) from None
+
+
+# Lark's patterns for strings, comments and heredocs keep about 200 bytes of backtracking state per
+# character they match (a 2 MB heredoc peaks at 450 MiB). Policies are at most 10 KB (IAM quotas)
+# and user data 16 KB, so a longer one is refused rather than paid for.
+MAX_TOKEN_CHARS = 256 * 1024
+_HEREDOC_START = re.compile(r"<<-?([a-zA-Z][a-zA-Z0-9._-]*)\r?\n")
+_OPENERS, _CLOSERS = "[{(", "]})"
+# The characters the scan stops at, in code and inside a quoted string; the rest is skipped by the regex.
+_CODE_STOP = re.compile(r'[\[\]{}()"#/<]')
+_STRING_STOP = re.compile(r'["\\$%\n]')
+
+
+def _refuse_costly(text: str, limit: int = MAX_DEPTH) -> None:
+    """Raise ``SourceError`` at the first bracket nested deeper than ``limit``, or at the start of a
+    string, comment or heredoc longer than ``MAX_TOKEN_CHARS``.
+
+    Brackets in comments, in string literals and in heredocs are text, not nesting, so they are
+    skipped; the expressions of ``${...}``/``%{...}`` inside a quoted string are parsed with the file
+    and counted. (Heredoc bodies are parsed later, one interpolation at a time, and checked then.)
+    """
+
+    def refuse(message: str, at: int) -> None:
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise SourceError(message, Span(line, column))
+
+    def bounded(what: str, start: int, end: int) -> int:
+        if end - start > MAX_TOKEN_CHARS:
+            refuse(f"the {what} is longer than {MAX_TOKEN_CHARS:,} characters", start)
+        return end
+
+    string_start = 0
+    # One entry per open construct: a bracket, or '"' for a quoted string (whose interpolations
+    # push a '{' that, when closed, returns to the string).
+    stack: list[str] = []
+    index, length = 0, len(text)
+    while index < length:
+        in_string = bool(stack) and stack[-1] == '"'
+        stop = (_STRING_STOP if in_string else _CODE_STOP).search(text, index)
+        if stop is None:
+            if in_string:
+                bounded("string", string_start, length)
+            break
+        index = stop.start()
+        char = text[index]
+        if in_string:
+            if char == "\\":
+                index += 2
+                continue
+            if char == '"':
+                stack.pop()
+                if '"' not in stack:
+                    bounded("string", string_start, index)
+            elif text.startswith(("$${", "%%{"), index):
+                index += 3
+                continue
+            elif text.startswith(("${", "%{"), index):
+                stack.append("{")
+                index += 1
+            elif char == "\n":
+                stack.pop()                       # an unterminated string: the parser reports it
+            index += 1
+            continue
+        if char == '"':
+            if '"' not in stack:
+                string_start = index
+            stack.append('"')
+        elif char == "#" or text.startswith("//", index):
+            end = text.find("\n", index)
+            index = bounded("comment", index, length if end < 0 else end)
+            continue
+        elif text.startswith("/*", index):
+            end = text.find("*/", index + 2)
+            index = bounded("comment", index, length if end < 0 else end + 2)
+            continue
+        elif char == "<" and text.startswith("<<", index):
+            heredoc = _HEREDOC_START.match(text, index)
+            if heredoc is not None:
+                index = bounded("heredoc", index, _heredoc_end(text, heredoc.end(), heredoc.group(1)))
+                continue
+        elif char in _OPENERS:
+            if sum(1 for entry in stack if entry != '"') >= limit:
+                refuse(f"the configuration nests deeper than {limit} levels", index)
+            stack.append(char)
+        elif char in _CLOSERS:
+            if stack:
+                stack.pop()
+        index += 1
+
+
+def _heredoc_end(text: str, start: int, marker: str) -> int:
+    """Index just after the line that closes a heredoc whose body starts at ``start``."""
+    index = start
+    while index < len(text):
+        end = text.find("\n", index)
+        end = len(text) if end < 0 else end
+        if text[index:end].strip() == marker:
+            return end
+        index = end + 1
+    return len(text)
 
 
 def _error_span(error, text: str) -> Span | None:

@@ -19,6 +19,10 @@ Three forms are read, each recognized by content:
 A comment ``rumpolicy: app-monitor=NAME`` (HTML or JavaScript) names the app monitor of the next client
 that follows it, for inputs where the monitor's Id is only known after deployment.
 
+Values of the wrong type (``"identityPoolId": ["..."]``, ``"endpoint": 5``) are problems of the file
+(RUM-SRC-000) and are not known to the rules. For a signing full-build client without ``identityPoolId``,
+the scripts and pages of its web project are searched for ``setAwsCredentials`` (RUM-CLIENT-007).
+
 Pointers (the ``pointer`` of every finding's location): in JSON config files, RFC 6901 pointers into the
 document (``/identityPoolId``, ``/cookieAttributes/unique``). In HTML and JavaScript, ``/cwr`` for the
 CDN snippet and ``/AwsRum`` for the constructor (``/cwr#2``, ``/AwsRum#2`` ... for the second and later
@@ -39,7 +43,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from rumpolicy.findings import Location, Span, escape_pointer_token
-from rumpolicy.load.source import ParsedSource, SourceError, parse_json, read_text
+from rumpolicy.load.source import DEFAULT_MAX_BYTES, ParsedSource, SourceError, parse_json, read_text
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.policy import Node, Problem
 from rumpolicy.model.resources import Inventory, WebClientConfig
@@ -65,6 +69,43 @@ CLIENT_URL_VERSION = (re.compile(r"/(?P<version>\d+(?:\.(?:\d+|x|\*)){0,2})/cwr(
 DIRECTIVE = re.compile(r"rumpolicy:\s*app-monitor\b(?P<rest>.*)", re.S)
 DIRECTIVE_NAME = re.compile(r"^\s*[=:]?\s*(?P<name>[.\-_#/A-Za-z0-9]+)(\s|-->|\*/|$)")
 MAX_PACKAGE_LEVELS = 32
+# RUM-CLIENT-007: a signing client without an identity pool needs `setAwsCredentials` somewhere in its web
+# project. Any mention counts (a comment, the library's own bundle), so the rule errs towards silence; the
+# project's scripts and pages are read up to this many files, each within --max-file-size.
+CREDENTIALS_COMMAND = b"setAwsCredentials"
+PROJECT_SCRIPT_EXTENSIONS = WEB_SOURCE_EXTENSIONS | {".cjs", ".mts", ".cts", ".vue", ".svelte", ".astro"}
+MAX_PROJECT_FILES = 5000
+# The type aws-rum-web expects of each value rumpolicy reads (its `AwsRumConfig` and constructor
+# arguments; rumpolicy's own JSON config keys). A value of another type is a RUM-SRC-000 error, never a
+# pass: `"identityPoolId": ["us-east-1:..."]` gives the client no pool it can use. Null (`undefined` in
+# JavaScript) is the client's "not set" and stays allowed.
+STRING = (str, "a string")
+BOOLEAN = (bool, "a boolean (true or false)")
+OBJECT = (dict, "an object")
+ARGUMENT_TYPES = {"applicationId": STRING, "applicationVersion": STRING, "applicationRegion": STRING}
+CONFIG_TYPES = {"identityPoolId": STRING, "guestRoleArn": STRING, "endpoint": STRING, "alias": STRING,
+                "signing": BOOLEAN, "cookieAttributes": OBJECT}
+COOKIE_TYPES = {"unique": BOOLEAN}
+OWN_CONFIG_TYPES = {"appMonitorName": STRING, "clientBuild": STRING, "clientVersion": STRING}
+
+
+@dataclass(frozen=True, slots=True)
+class WrongType(Unknown):
+    """A value of the wrong type: reported once as RUM-SRC-000 by the loader; the rules pass it over."""
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", dict: "an object",
+            list: "a list"}.get(type(value), type(value).__name__)
+
+
+def _typed(name: str, value: Any, expected: tuple[type, str], where: Location, problems: list[Problem]) -> Any:
+    """``value`` when it has the expected type (or is not known, or null); else a ``WrongType`` and a problem."""
+    kind, what = expected
+    if value is None or isinstance(value, Unknown) or isinstance(value, kind):
+        return value
+    problems.append(Problem(f"`{name}` must be {what}, not {_type_name(value)}", where))
+    return WrongType(f"`{name}` is {_type_name(value)}, not {what}")
 
 
 def is_web_source(path: str) -> bool:
@@ -99,7 +140,7 @@ def load_web_source(path: str, file: InputFile, max_bytes: int, walked: bool) ->
         return None
     try:
         text = read_text(path, max_bytes=max_bytes)
-        clients = _Source(path, text, file).clients()
+        clients = _Source(path, text, file, max_bytes).clients()
     except SourceError as error:
         file.error = error.message
         file.error_location = Location(path, "", error.span)
@@ -111,10 +152,12 @@ def load_web_source(path: str, file: InputFile, max_bytes: int, walked: bool) ->
     return _inventory(clients)
 
 
-def load_client_config(parsed: ParsedSource, file: InputFile) -> Inventory:
+def load_client_config(parsed: ParsedSource, file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES) -> Inventory:
     """A JSON config file that ``is_client_config`` recognized."""
     file.kind = CONFIG_KIND
-    return _inventory([_config_client(parsed.path, parsed.data, parsed.span_for)])
+    client = _config_client(parsed.path, parsed.data, parsed.span_for, file.problems)
+    _project_credentials(client, max_bytes)
+    return _inventory([client])
 
 
 def load_json5_client_config(path: str, file: InputFile, max_bytes: int) -> Inventory | None:
@@ -141,7 +184,9 @@ def load_json5_client_config(path: str, file: InputFile, max_bytes: int) -> Inve
     file.error, file.error_location = None, None
     file.kind = CONFIG_KIND
     spans = _json5_spans(text)
-    return _inventory([_config_client(path, data, _lookup(spans))])
+    client = _config_client(path, data, _lookup(spans), file.problems)
+    _project_credentials(client, max_bytes)
+    return _inventory([client])
 
 
 def _without_leading_comments(text: str) -> str:
@@ -202,7 +247,7 @@ def _inventory(clients: list[WebClientConfig]) -> Inventory:
     for client in clients:
         for field_name, label in NEEDED:
             node = getattr(client, field_name)
-            if node is not None and isinstance(node.value, Unknown):
+            if node is not None and isinstance(node.value, Unknown) and not isinstance(node.value, WrongType):
                 inventory.undecided.append(UndecidedCheck(
                     None, client.subject, f"{label} of the web client is not known ({node.value.reason}), so the "
                     "checks that need it were not made", node.location))
@@ -278,11 +323,13 @@ class _Found:
 class _Source:
     """One HTML, JavaScript or TypeScript file."""
 
-    def __init__(self, path: str, text: str, file: InputFile):
+    def __init__(self, path: str, text: str, file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES):
         self.path = path
         self.text = text
         self.file = file
+        self.max_bytes = max_bytes
         self.ordinals: dict[str, int] = {}
+        self.projects: dict[str, bool | None] = {}     # origin -> project_sets_credentials, read once per file
 
     def clients(self) -> list[WebClientConfig]:
         if not any(marker.decode() in self.text for marker in MARKERS):
@@ -363,7 +410,8 @@ class _Source:
             open_node = Node(Unknown("a remote config may set other keys"),
                              Location(self.path, f"{root}/remoteConfig", span_for(f"{root}/remoteConfig")))
         client = _build(self.path, call.form, root, values, config, config_pointer,
-                        lambda p: Location(self.path, p, span_for(p)), open_node, evaluation.open_objects)
+                        lambda p: Location(self.path, p, span_for(p)), open_node, evaluation.open_objects,
+                        self.file.problems)
         client.sets_credentials = "setAwsCredentials" in commands
         client.signing_factory = "setSigningConfigFactory" in commands
         if call.form == "cdn":
@@ -372,6 +420,12 @@ class _Source:
         elif call.build is not None:
             client.build = Node(call.build, Location(self.path, f"{root}/package", call.build_span))
         _package_facts(client, self.path)
+        if client.sets_credentials:
+            client.project_sets_credentials = True
+        elif _needs_credentials_call(client):
+            if client.origin not in self.projects:
+                self.projects[client.origin] = _project_mentions_credentials(Path(client.origin), self.max_bytes)
+            client.project_sets_credentials = self.projects[client.origin]
         return client
 
     def _directives(self, found: list[_Found], clients: list[WebClientConfig],
@@ -411,35 +465,45 @@ def _first_error(node):
 # --- building the model ---------------------------------------------------------------------------------
 
 
-def _config_client(path: str, data: dict, span_for: Callable[[str], Span | None]) -> WebClientConfig:
+def _config_client(path: str, data: dict, span_for: Callable[[str], Span | None],
+                   problems: list[Problem]) -> WebClientConfig:
     values = {key: data[key] for key in ("applicationId", "applicationVersion", "applicationRegion") if key in data}
-    client = _build(path, "json", "", values, data, "", lambda p: Location(path, p, span_for(p)), None, {})
+    client = _build(path, "json", "", values, data, "", lambda p: Location(path, p, span_for(p)), None, {}, problems)
     client.sets_credentials = None          # the code that reads the file is not part of the input
     client.signing_factory = None
-    if "appMonitorName" in data:
-        client.monitor_name = Node(data["appMonitorName"],
-                                   Location(path, "/appMonitorName", span_for("/appMonitorName")))
-    if "clientBuild" in data:
-        build = data["clientBuild"]
-        where = Location(path, "/clientBuild", span_for("/clientBuild"))
-        client.build = Node(build if build in ("full", "slim") else Unknown(f"`clientBuild` {build!r} is neither "
-                                                                             "`full` nor `slim`"), where)
-    if isinstance(data.get("clientVersion"), str):
-        client.client_version = Node(data["clientVersion"],
-                                     Location(path, "/clientVersion", span_for("/clientVersion")))
+    own = {}
+    for key, expected in OWN_CONFIG_TYPES.items():
+        if key in data:
+            where = Location(path, f"/{key}", span_for(f"/{key}"))
+            own[key] = Node(_typed(key, data[key], expected, where, problems), where)
+    if "appMonitorName" in own:
+        client.monitor_name = own["appMonitorName"]
+    if "clientBuild" in own:
+        build = own["clientBuild"]
+        if isinstance(build.value, str) and build.value not in ("full", "slim"):
+            problems.append(Problem(f"`clientBuild` must be `full` or `slim`, not `{build.value}`", build.location))
+            build = Node(WrongType(f"`clientBuild` {build.value!r} is neither `full` nor `slim`"), build.location)
+        client.build = build
+    if "clientVersion" in own and isinstance(own["clientVersion"].value, str):
+        client.client_version = own["clientVersion"]
     _package_facts(client, path)
     return client
 
 
 def _build(path: str, form: str, root: str, values: dict, config: Any, config_pointer: str,
-           at: Callable[[str], Location], open_node: Node | None, open_objects: dict) -> WebClientConfig:
+           at: Callable[[str], Location], open_node: Node | None, open_objects: dict,
+           problems: list[Problem]) -> WebClientConfig:
     def argument(name: str) -> Node | None:
-        pointer = f"{root}/{name}"
-        return Node(values[name], at(pointer)) if name in values else None
+        if name not in values:
+            return None
+        where = at(f"{root}/{name}")
+        return Node(_typed(name, values[name], ARGUMENT_TYPES[name], where, problems), where)
 
     def key(name: str) -> Node | None:
-        pointer = f"{config_pointer}/{escape_pointer_token(name)}"
-        return Node(config[name], at(pointer)) if isinstance(config, dict) and name in config else None
+        if not isinstance(config, dict) or name not in config:
+            return None
+        where = at(f"{config_pointer}/{escape_pointer_token(name)}")
+        return Node(_typed(name, config[name], CONFIG_TYPES[name], where, problems), where)
 
     application_id = argument("applicationId")
     literal_id = application_id.value if application_id is not None and isinstance(application_id.value, str) else None
@@ -465,8 +529,10 @@ def _build(path: str, form: str, root: str, values: dict, config: Any, config_po
     if attributes is not None:
         pointer = f"{config_pointer}/cookieAttributes"
         if isinstance(attributes.value, dict) and "unique" in attributes.value:
-            client.cookie_unique = Node(attributes.value["unique"], at(f"{pointer}/unique"))
-        elif isinstance(attributes.value, Unknown):
+            where = at(f"{pointer}/unique")
+            client.cookie_unique = Node(_typed("cookieAttributes.unique", attributes.value["unique"],
+                                               COOKIE_TYPES["unique"], where, problems), where)
+        elif isinstance(attributes.value, Unknown) and not isinstance(attributes.value, WrongType):
             client.cookie_unique = Node(attributes.value, attributes.location)
         elif pointer in open_objects:
             why, span = open_objects[pointer]
@@ -504,6 +570,55 @@ def _cdn_build(client: WebClientConfig, url: Any, where: Location) -> None:
         if match:
             client.client_version = Node(match.group("version"), where)
             return
+
+
+# --- setAwsCredentials in the web project ---------------------------------------------------------------
+
+
+def _needs_credentials_call(client: WebClientConfig) -> bool:
+    """Only a signing full-build client without `identityPoolId` depends on `setAwsCredentials`; the
+    project is read for no other (reading it for every page of a large site would cost a walk each)."""
+    pool = client.identity_pool_id
+    full = client.build is not None and client.build.value == "full"
+    return full and client.signs is True and client.config_open is None and (pool is None or pool.value in (None, ""))
+
+
+def _project_credentials(client: WebClientConfig, max_bytes: int) -> None:
+    """A JSON config: a project file that calls setAwsCredentials settles it; else the code that starts
+    the client may be outside the input, so it stays not known."""
+    if _needs_credentials_call(client) and _project_mentions_credentials(Path(client.origin), max_bytes):
+        client.project_sets_credentials = True
+
+
+def _project_mentions_credentials(folder: Path, max_bytes: int) -> bool | None:
+    """Does a script or page of the web project below ``folder`` mention `setAwsCredentials`?
+
+    False only when every one of them was read; None when one was above ``max_bytes``, unreadable, or
+    the project has more than MAX_PROJECT_FILES of them. Folders the walker skips (node_modules,
+    .git ...) and hidden ones are not part of the project's own code.
+    """
+    from rumpolicy.load import SKIP_DIRS
+
+    complete, seen = True, 0
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if Path(name).suffix.lower() not in PROJECT_SCRIPT_EXTENSIONS:
+                continue
+            seen += 1
+            if seen > MAX_PROJECT_FILES:
+                return None
+            path = os.path.join(root, name)
+            try:
+                if os.stat(path).st_size > max_bytes:
+                    complete = False
+                    continue
+                with open(path, "rb") as handle:
+                    if CREDENTIALS_COMMAND in handle.read():
+                        return True
+            except OSError:
+                complete = False
+    return False if complete else None
 
 
 # --- package.json: build, version and the web project the client belongs to --------------------------

@@ -26,8 +26,8 @@ from enum import StrEnum
 from rumpolicy.model.arns import STACK_PSEUDO, is_literal
 from rumpolicy.model.resources import (AppMonitor, IdentityPool, Resource, ResourcePolicy, RoleAttachment,
                                        WebClientConfig)
-from rumpolicy.model.symbols import (ATTR, IMPORT, MARK, OPAQUE, PARAM, PSEUDO, REF, Symbol, has_symbols, parts,
-                                     render)
+from rumpolicy.model.symbols import (ATTR, IMPORT, MARK, OPAQUE, PARAM, PSEUDO, REF, TERRAFORM_PSEUDO, Symbol,
+                                     has_symbols, parts, render)
 
 
 class Dialect(StrEnum):
@@ -130,12 +130,7 @@ def prop(resource: Resource, name: str) -> str:
 
 # The deploy target's values as Terraform reads them (the loader maps these data sources to the
 # pseudo-parameter tokens of ``rumpolicy.model.symbols``).
-_TERRAFORM_PSEUDO = {
-    "AWS::Region": ("aws_region", "data.aws_region.current.name"),
-    "AWS::AccountId": ("aws_caller_identity", "data.aws_caller_identity.current.account_id"),
-    "AWS::Partition": ("aws_partition", "data.aws_partition.current.partition"),
-    "AWS::URLSuffix": ("aws_partition", "data.aws_partition.current.dns_suffix"),
-}
+_TERRAFORM_PSEUDO = TERRAFORM_PSEUDO
 
 
 @dataclass(frozen=True, slots=True)

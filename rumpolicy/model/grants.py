@@ -10,7 +10,8 @@
 * which conditions a browser request can never satisfy (``browser_blockers``) and which are merely
   spoofable (``SPOOFABLE_KEYS``, ``only_spoofable``);
 * the request a Cognito-signed browser makes (``signed_browser_principal``, ``signed_browser_context``);
-* whether Cognito's enhanced-flow session policy leaves an action usable (``survives_session_policy``);
+* whether Cognito's enhanced-flow session policy leaves an action usable (``survives_session_policy``),
+  and which services it could leave any action of (``session_policy_services``);
 * the corrected snippets the rules offer as remediation (``trust_statement_snippet``,
   ``put_statement_snippet``), in the dialect of the role they fix (``rumpolicy.model.dialect``), and
   the wording of lists in messages (``sample``, ``worst_first``).
@@ -337,6 +338,9 @@ def survives_session_policy(action: str) -> bool | None:
 
     if not _session_prefix(action.partition(":")[0].lower()):
         return False                     # cheap first: no statement of it names the service
+    plain = _plain_session_allow()
+    if plain is not None:
+        return action in plain           # same answer as the evaluator, a thousand times faster
     result = evaluate(UNAUTH_SESSION_POLICY, action, "*", None, missing_keys="unknown")
     return {Decision.ALLOW: True, Decision.DENY: False}.get(result.decision)
 
@@ -399,6 +403,42 @@ def monitor_arn_reference(target: Resource, monitor: AppMonitor) -> str:
             and same_module(target, monitor)):
         return token(ATTR, f"{monitor.subject}.arn")
     return monitor.arn
+
+
+@lru_cache(maxsize=1)
+def _plain_session_allow():
+    """The session policy's actions as one ActionSet when it is only unconditional ``Allow`` of
+    ``Action`` on ``Resource: *`` (as shipped); then no evaluation is needed per action. Else None."""
+    from rumpolicy.iam.action_sets import ActionSet
+    from rumpolicy.iam.cognito import UNAUTH_SESSION_POLICY
+
+    patterns: list[str] = []
+    for statement in UNAUTH_SESSION_POLICY.statements:
+        if (not statement.is_allow or statement.unknown is not None or statement.actions is None
+                or statement.conditions or [n.value for n in statement.resources or ()] != ["*"]):
+            return None
+        patterns.extend(str(n.value) for n in statement.actions)
+    return ActionSet(tuple(patterns))
+
+
+@lru_cache(maxsize=1)
+def session_policy_services() -> tuple[str, ...] | None:
+    """The services whose actions Cognito's session policy can leave usable, or None if it names no
+    finite set (a ``NotAction`` or a wildcard service): only their actions need asking about."""
+    from rumpolicy.iam.cognito import UNAUTH_SESSION_POLICY
+
+    services: dict[str, None] = {}
+    for statement in UNAUTH_SESSION_POLICY.statements:
+        if statement.is_deny:
+            continue
+        if statement.actions is None:
+            return None
+        for node in statement.actions:
+            prefix, colon, _ = str(node.value).partition(":")
+            if not colon or "*" in prefix or "?" in prefix:
+                return None
+            services[prefix.lower()] = None
+    return tuple(services)
 
 
 @lru_cache(maxsize=1024)

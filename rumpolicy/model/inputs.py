@@ -18,6 +18,12 @@ class InputFile:
     error: str | None = None             # why it could not be read or parsed
     error_location: Location | None = None
     problems: list[Problem] = field(default_factory=list)   # located shape problems in a parsed input
+    # Located notes about what was not checked and why, short of an error (reported as RUM-SRC-002): a CDK
+    # app's source without its cloud assembly, a resource type that is close to but not a RUM one.
+    notes: list[Problem] = field(default_factory=list)
+    # A defect of rumpolicy met while loading this file (an unexpected exception): reported as RUM-SRC-003,
+    # and the run exits 3. The loader sets it and goes on with the other files.
+    defect: "RuleFailure | None" = None
 
     @property
     def subject(self) -> str:

@@ -13,7 +13,7 @@ from rumpolicy.findings import Location
 from rumpolicy.iam import cognito
 from rumpolicy.model.inputs import UndecidedCheck
 from rumpolicy.model.policy import PolicyRef
-from rumpolicy.model.resources import GuestRole, Inventory, MonitorUse, Role
+from rumpolicy.model.resources import GuestRole, Inventory, MonitorUse, Role, UnnamedPool
 from rumpolicy.model.arns import same
 from rumpolicy.model.symbols import has_symbols, render
 
@@ -98,12 +98,19 @@ def link(inventory: Inventory, unread_roles: Mapping[str, str] | None = None) ->
     for monitor in inventory.monitors:
         if monitor.name is not None and isinstance(monitor.name.value, str):
             by_name.setdefault(monitor.name.value, monitor)
+    unresolved_policies = []
     for policy in inventory.resource_policies:
         if policy.monitor is None and policy.monitor_name is not None:
             monitor = by_name.get(policy.monitor_name.value) if _key(policy.monitor_name.value) else None
             if monitor is not None:
                 policy.monitor = monitor
                 monitor.resource_policies.append(policy)
+            elif has_symbols(policy.monitor_name.value) or not isinstance(policy.monitor_name.value, str):
+                unresolved_policies.append(policy)
+    # A policy whose monitor name is known only at deployment (`var.monitor`, a parameter) may be any
+    # monitor's of the same input: none of them can be said to lack one (RUM-MON-003 stays undecided).
+    for monitor in inventory.monitors:
+        monitor.unresolved_resource_policies = [p for p in unresolved_policies if p not in monitor.resource_policies]
 
     guests: dict[int, GuestRole] = {}
 
@@ -150,12 +157,33 @@ def link(inventory: Inventory, unread_roles: Mapping[str, str] | None = None) ->
     for role in inventory.roles:
         if role.bare and id(role) not in guests:
             guest(role)
+    _unnamed_pools(inventory, roles)
     declared = [m for m in inventory.monitors if m.declared_only]
     for role in inventory.roles:
         if role.bare and role.policies:
             for monitor in declared:
                 guest(role).uses.append(MonitorUse(monitor, "declared", monitor.location))
     inventory.guest_roles.extend(guests.values())
+
+
+def _unnamed_pools(inventory: Inventory, roles: Mapping[str, Role]) -> None:
+    """Offer a monitor that names no pool and no guest role the pools of its input that no monitor names
+    but that attach an `unauthenticated` role: the usual slip is a pool, role and attachment written and
+    `IdentityPoolId` forgotten on the monitor (RUM-MON-003 then names them)."""
+    unnamed = []
+    for pool in inventory.pools:
+        if pool.monitors:
+            continue
+        for attachment in pool.attachments:
+            node = attachment.role_arn(UNAUTHENTICATED)
+            if node is not None:
+                role = roles.get(_key(node.value)) if _key(node.value) else None
+                unnamed.append(UnnamedPool(pool, attachment, node, role))
+    if not unnamed:
+        return
+    for monitor in inventory.monitors:
+        if monitor.identity_pool_id is None and monitor.guest_role_arn is None and not monitor.declared_only:
+            monitor.unnamed_pools = list(unnamed)
 
 
 def drop_unrelated(inventory: Inventory) -> None:

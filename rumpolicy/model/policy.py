@@ -168,7 +168,7 @@ def _string_nodes(value: Any, pointer: str, where: Locator, element: str,
             ok = False
         else:
             problems.append(Problem(
-                f"`{element}` must be a string or a list of strings, not {_type_name(item)} {_short(item)}",
+                f"`{element}` must be a string or a list of strings, not {_described(item)}",
                 where.at(item_pointer)))
             ok = False
     return tuple(nodes), ok
@@ -177,6 +177,11 @@ def _string_nodes(value: Any, pointer: str, where: Locator, element: str,
 def _type_name(value: Any) -> str:
     return {bool: "a boolean", int: "a number", float: "a number", dict: "an object",
             list: "a list", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _described(value: Any) -> str:
+    """``a number 5``, ``a list ["x"]``; ``null`` alone, since its text would only repeat it."""
+    return "null" if value is None else f"{_type_name(value)} {_short(value)}"
 
 
 def _short(value: Any) -> str:
@@ -253,7 +258,12 @@ def _statement(raw: Any, index: int, pointer: str, where: Locator, problems: lis
         if key not in STATEMENT_KEYS:
             local.append(Problem(f"unknown statement element `{key}`", fields[key]))
     effect = raw.get("Effect")
-    if "Effect" not in raw:
+    unresolved: str | None = None
+    if isinstance(effect, Unknown):
+        # `Effect: !If [Cond, Allow, Deny]` on a condition only the deploy decides: not malformed,
+        # merely unknown, so the evaluator counts the statement as possibly either.
+        unresolved, effect = f"`Effect` could not be resolved: {effect.reason}", None
+    elif "Effect" not in raw:
         local.append(Problem("statement has no `Effect`", location))
     elif not isinstance(effect, str):
         local.append(Problem(f"`Effect` must be a string, not {_type_name(effect)}", fields["Effect"]))
@@ -282,12 +292,12 @@ def _statement(raw: Any, index: int, pointer: str, where: Locator, problems: lis
         kwargs["conditions"] = clauses
         valid = valid and ok
     sid = raw.get("Sid") if isinstance(raw.get("Sid"), str) else None
-    if isinstance(effect, Unknown):
-        valid, effect = False, None
     unknown = None
     if local:
         problems.extend(local)
         unknown = local[0].message
+    elif unresolved is not None:
+        unknown = unresolved
     elif not valid:
         unknown = "part of the statement could not be resolved"
     elif effect is not None and effect not in ("Allow", "Deny"):

@@ -64,9 +64,15 @@ class AppMonitor(Resource):
     app_monitor_id: Node | None = None     # the Id (UUID) web clients name, where the input has it
     # Linked:
     resource_policies: list[ResourcePolicy] = field(default_factory=list)
+    # Resource policies of the same input whose monitor name is not known before deployment: any of
+    # them may be this monitor's (RUM-MON-003 is then undecided).
+    unresolved_resource_policies: list[ResourcePolicy] = field(default_factory=list)
     identity_pool: IdentityPool | None = None
     guest_role: Role | None = None
     web_clients: list[WebClientConfig] = field(default_factory=list)
+    # Pools of the same input that no monitor names although they have an `unauthenticated` role:
+    # filled only for a monitor that names no pool and no guest role, whose pool they likely are.
+    unnamed_pools: list[UnnamedPool] = field(default_factory=list)
 
     @property
     def arn(self) -> str | None:
@@ -117,6 +123,16 @@ class IdentityPool(Resource):
         if self.pool_id and ":" in self.pool_id and not self.pool_id.startswith("\x00"):
             return self.pool_id.split(":", 1)[0]
         return self.env.region or None
+
+
+@dataclass(frozen=True, slots=True)
+class UnnamedPool:
+    """An identity pool no monitor names, with the attachment that gives it an `unauthenticated` role."""
+
+    pool: IdentityPool
+    attachment: RoleAttachment
+    role_arn: Node                          # as the attachment writes it
+    role: Role | None = None                # the role of the input with that ARN, if any
 
 
 @dataclass(eq=False, repr=False)
@@ -193,6 +209,10 @@ class WebClientConfig(Resource):
     client_version: Node | None = None      # aws-rum-web version or range as found: "3.2.0", "3.x", "^3.1.0"
     monitor_name: Node | None = None        # from a `rumpolicy: app-monitor=NAME` comment or `appMonitorName`
     sets_credentials: bool | None = False   # setAwsCredentials is called in the same file; None: code not seen
+    # setAwsCredentials is mentioned somewhere in the client's web project (RUM-CLIENT-007); False: every
+    # script and page of the project was read and none does; None: not all could be read, or (JSON
+    # configs) the code that starts the client may live elsewhere.
+    project_sets_credentials: bool | None = None
     signing_factory: bool | None = False    # setSigningConfigFactory is called there (slim signing); None: not seen
     content_security_policies: list[Node] = field(default_factory=list)   # the page's <meta> CSPs
     origin: str = ""                        # clients with the same key are served from one origin

@@ -9,7 +9,7 @@ link up; comparing a token with a literal is undecidable, and the IAM evaluator 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MARK = "\x00"
 _TOKEN = re.compile("\x00([^\x00]*)\x00")
@@ -23,8 +23,28 @@ IMPORT = "import"      # Fn::ImportValue
 OPAQUE = "opaque"      # anything else that cannot be resolved (reason in detail)
 
 
+# A pseudo parameter's token from a Terraform input says so (``pseudo@terraform:AWS::Region``), so that
+# every message, whichever code writes it, shows it as Terraform does (``data.aws_region.current.name``),
+# while code that reads symbols sees the same kind and detail as CloudFormation's.
+TERRAFORM = "terraform"
+TERRAFORM_PSEUDO = {
+    "AWS::Region": ("aws_region", "data.aws_region.current.name"),
+    "AWS::AccountId": ("aws_caller_identity", "data.aws_caller_identity.current.account_id"),
+    "AWS::Partition": ("aws_partition", "data.aws_partition.current.partition"),
+    "AWS::URLSuffix": ("aws_partition", "data.aws_partition.current.dns_suffix"),
+}
+_PSEUDO_MARK = f"{MARK}pseudo:"
+
+
 def token(kind: str, detail: str) -> str:
     return f"{MARK}{kind}:{detail.replace(MARK, '')}{MARK}"
+
+
+def as_terraform(value: str) -> str:
+    """``value`` with its pseudo-parameter tokens marked as a Terraform input's deploy target."""
+    if not isinstance(value, str) or _PSEUDO_MARK not in value:
+        return value
+    return value.replace(_PSEUDO_MARK, f"{MARK}pseudo@{TERRAFORM}:")
 
 
 def has_symbols(value: object) -> bool:
@@ -35,10 +55,11 @@ def has_symbols(value: object) -> bool:
 class Symbol:
     kind: str
     detail: str
+    dialect: str = field(default="", compare=False)   # TERRAFORM for a Terraform input's pseudo parameter
 
     @property
     def text(self) -> str:
-        return token(self.kind, self.detail)
+        return token(f"{self.kind}@{self.dialect}" if self.dialect else self.kind, self.detail)
 
 
 def parts(value: str) -> list[str | Symbol]:
@@ -49,7 +70,8 @@ def parts(value: str) -> list[str | Symbol]:
         if match.start() > pos:
             out.append(value[pos:match.start()])
         kind, _, detail = match.group(1).partition(":")
-        out.append(Symbol(kind, detail))
+        kind, _, dialect = kind.partition("@")
+        out.append(Symbol(kind, detail, dialect))
         pos = match.end()
     if pos < len(value):
         out.append(value[pos:])
@@ -70,6 +92,8 @@ def render(value: object) -> str:
     for part in parts(value):
         if isinstance(part, str):
             out.append(part)
+        elif part.kind == PSEUDO and part.dialect == TERRAFORM and part.detail in TERRAFORM_PSEUDO:
+            out.append("${%s}" % TERRAFORM_PSEUDO[part.detail][1])
         elif part.kind in (PSEUDO, PARAM):
             out.append("${%s}" % part.detail)
         elif part.kind in (REF, ATTR):

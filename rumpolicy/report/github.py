@@ -3,8 +3,10 @@
 ``::error file=PATH,line=L,col=C,title=RULE-ID::message`` (``::warning`` for warnings,
 ``::notice`` for info). Paths are relative to the project root, which in a workflow is the
 checkout. Property values escape ``%``, CR, LF, ``:`` and ``,``; the message escapes ``%``, CR
-and LF, as GitHub's toolkit does. Suppressed findings are not annotated. Audit coverage becomes
-``::notice`` lines, and a last plain line gives the summary.
+and LF, as GitHub's toolkit does (a value cannot start a line, so it cannot start a command);
+other control, bidi and surrogate characters are shown as ``\\xNN`` / ``\\uNNNN``. Suppressed
+findings are not annotated. Audit coverage becomes ``::notice`` lines, and a last plain line gives
+the summary.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ from pathlib import Path
 from rumpolicy.findings import Finding, Severity
 from rumpolicy.paths import is_file_source, project_path
 from rumpolicy.report import Report
+from rumpolicy.report.escape import visible
 
+BREAKS = "\r\n"                  # escaped as %0D / %0A, as the runner expects
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(text: str) -> str:
+    # Exactly what GitHub's toolkit escapes (and the runner unescapes): no value can end the command or start
+    # another one, and the annotation shows the value as written.
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -27,8 +33,10 @@ def escape_property(text: str) -> str:
 
 
 def command(name: str, message: str, **properties: object) -> str:
-    shown = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items() if value is not None)
-    return f"::{name}{' ' + shown if shown else ''}::{escape_data(message)}"
+    # Terminal escapes and bidi characters from the input are shown escaped: the log would act on them.
+    shown = ",".join(f"{key}={escape_property(visible(str(value), keep=BREAKS))}"
+                     for key, value in properties.items() if value is not None)
+    return f"::{name}{' ' + shown if shown else ''}::{escape_data(visible(message, keep=BREAKS))}"
 
 
 def annotation(finding: Finding, root: Path) -> str:
@@ -51,7 +59,7 @@ def render(report: Report, *, root: Path) -> str:
                              title="rumpolicy coverage"))
     counts = report.counts()
     summary = (f"rumpolicy: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "
-               f"in {report.files_checked} file(s)")
+               f"in {report.files_phrase() if report.files is not None else f'{report.files_checked} file(s)'}")
     if report.suppressed:
         summary += f"; {report.suppressed} suppressed"
     if report.baselined:

@@ -14,6 +14,7 @@ from rumpolicy.baseline import fingerprint
 from rumpolicy.findings import Severity
 from rumpolicy.paths import project_path
 from rumpolicy.report import Report
+from rumpolicy.report.escape import json_safe
 
 SEVERITIES = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}
 
@@ -28,4 +29,4 @@ def render(report: Report, *, root: Path) -> str:
         "severity": SEVERITIES[f.severity],
         "location": {"path": project_path(f.location.source, root), "lines": {"begin": f.location.line or 1}},
     } for f in report.active]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(issues, indent=2, ensure_ascii=False)) + "\n"

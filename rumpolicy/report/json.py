@@ -9,6 +9,7 @@ from typing import Any
 from rumpolicy import __version__
 from rumpolicy.findings import Finding, Location
 from rumpolicy.report import CoverageEntry, Report
+from rumpolicy.report.escape import json_safe
 
 REPORT_VERSION = "1"
 
@@ -59,6 +60,10 @@ def report_dict(report: Report, root: Path | None = None) -> dict[str, Any]:
             "baselined": report.baselined,
             "by_severity": report.counts(),
             "checks": report.result.outcome_counts(),
+            **({"files": {"checked": report.files.checked, "not_recognized": report.files.not_recognized,
+                          "unreadable": report.files.unreadable, "failed": report.files.failed}}
+               if report.files is not None else {}),
+            "defects": sum(1 for f in report.findings if f.rule_id == "RUM-SRC-003"),
         },
         **({"coverage": [coverage_dict(entry) for entry in report.coverage]} if report.coverage is not None else {}),
     }
@@ -69,4 +74,4 @@ def coverage_dict(entry: CoverageEntry) -> dict[str, Any]:
 
 
 def render(report: Report, root: Path | None = None) -> str:
-    return json.dumps(report_dict(report, root), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(report_dict(report, root), indent=2, ensure_ascii=False)) + "\n"

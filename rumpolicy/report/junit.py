@@ -27,31 +27,40 @@ from rumpolicy.engine import Outcome, find_rule
 from rumpolicy.findings import Finding, Severity
 from rumpolicy.paths import is_file_source, project_path
 from rumpolicy.report import Report
+from rumpolicy.report.escape import visible
 
-# XML 1.0 cannot carry most control characters, which hostile input can put into messages.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# XML 1.0 cannot carry most control characters nor surrogates, which hostile input can put into messages and
+# file names; C1 controls and bidi overrides it can carry, but they would garble what a CI page shows.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                     "\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 def _clean(text: str) -> str:
-    return NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) <= 0xFF else f"\\u{ord(m.group()):04x}",
+                       text)
+
+
+def _name(text: str) -> str:
+    """A one-line value (a file or case name): line breaks from the input are shown, not kept."""
+    return _clean(text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t"))
 
 
 def _line(finding: Finding, root: Path) -> str:
     where = project_path(finding.location.source, root)
     if finding.location.line is not None:
         where += f":{finding.location.line}:{finding.location.column or 1}"
-    return f"{where}: {finding.severity.value} {finding.rule_id} {finding.message}"
+    return f"{visible(where)}: {finding.severity.value} {finding.rule_id} {visible(finding.message)}"
 
 
 class _Suite:
     def __init__(self, name: str) -> None:
-        self.element = ET.Element("testsuite", name=_clean(name))
+        self.element = ET.Element("testsuite", name=_name(name))
         self.tests = self.failures = self.skipped = 0
 
     def case(self, name: str, classname: str, file: str | None = None, line: int | None = None) -> ET.Element:
-        attributes = {"name": _clean(name), "classname": _clean(classname)}
+        attributes = {"name": _name(name), "classname": _name(classname)}
         if file is not None:
-            attributes["file"] = _clean(file)
+            attributes["file"] = _name(file)
         if line is not None:
             attributes["line"] = str(line)
         self.tests += 1
@@ -92,7 +101,7 @@ def render(report: Report, *, root: Path, fail_on: Severity = Severity.ERROR) ->
             failing = [f for f in active if f.severity.rank >= fail_on.rank]
             if failing:
                 worst = max(failing, key=lambda f: f.severity.rank)
-                failure = ET.SubElement(case, "failure", message=_clean(worst.message), type=worst.severity.value)
+                failure = ET.SubElement(case, "failure", message=_name(worst.message), type=worst.severity.value)
                 failure.text = _clean("\n".join(_line(f, root) for f in active))
                 suite.failures += 1
             elif active:

@@ -20,6 +20,7 @@ from rumpolicy.engine import Rule, registry
 from rumpolicy.findings import Finding, Location, Severity
 from rumpolicy.paths import is_file_source, project_path
 from rumpolicy.report import Report
+from rumpolicy.report.escape import encodable, json_safe
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 ROOT_ID = "PROJECTROOT"
@@ -47,10 +48,11 @@ def physical_location(location: Location, root: Path) -> dict[str, Any] | None:
     if not is_file_source(location.source):
         return None
     path = project_path(location.source, root)
+    # Quoted from the name's bytes: a name that is not UTF-8 (or holds a lone surrogate) is still a URI.
     if path.startswith("/"):
-        artifact = {"uri": Path(path).as_uri()}
+        artifact = {"uri": "file://" + quote(encodable(path))}
     else:
-        artifact = {"uri": quote(path), "uriBaseId": ROOT_ID}
+        artifact = {"uri": quote(encodable(path)), "uriBaseId": ROOT_ID}
     physical: dict[str, Any] = {"artifactLocation": artifact}
     if location.line is not None:
         physical["region"] = {"startLine": location.line, "startColumn": location.column or 1}
@@ -125,4 +127,4 @@ def sarif_log(report: Report, root: Path, rules: Iterable[Rule] | None = None) -
 
 
 def render(report: Report, *, root: Path, rules: Iterable[Rule] | None = None) -> str:
-    return json.dumps(sarif_log(report, root, rules), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(sarif_log(report, root, rules), indent=2, ensure_ascii=False)) + "\n"

@@ -6,6 +6,7 @@ from itertools import groupby
 
 from rumpolicy.findings import Finding
 from rumpolicy.report import Report
+from rumpolicy.report.escape import visible
 
 COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 BOLD, RESET = "\033[1m", "\033[0m"
@@ -33,16 +34,16 @@ def render(report: Report, *, color: bool = False, show_suppressed: bool = False
                 rule_id = f"{BOLD}{finding.rule_id}{RESET}"
             else:
                 rule_id = finding.rule_id
-            line = f"{_position(finding)}: {severity} {rule_id} {finding.message}"
+            # Paths and messages quote the input: shown escaped, they never start a line or a terminal sequence.
+            line = f"{visible(_position(finding))}: {severity} {rule_id} {visible(finding.message)}"
             if finding.suppression is not None:
-                line += f" [suppressed by {finding.suppression.kind}: {finding.suppression.reason}]"
+                line += f" [suppressed by {finding.suppression.kind}: {visible(finding.suppression.reason)}]"
             lines.append(line)
     counts = report.counts()
     parts = [f"{counts['error']} error{'s' if counts['error'] != 1 else ''}",
              f"{counts['warning']} warning{'s' if counts['warning'] != 1 else ''}",
              f"{counts['info']} info"]
-    files = report.files_checked
-    summary = f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''} checked"
+    summary = f"{', '.join(parts)} in {report.files_phrase()}"
     if report.coverage is not None:
         lines += ([""] if lines else []) + _coverage(report)
         monitors = sum(entry.monitors for entry in report.coverage)
@@ -66,6 +67,6 @@ def _coverage(report: Report) -> list[str]:
     for entry in report.coverage:
         regional = "/" in entry.scope.partition("://")[2]
         monitors = f"{entry.monitors} app monitor{'s' if entry.monitors != 1 else ''}" if regional else "IAM, SCPs"
-        line = f"  {entry.scope.ljust(width)}  {entry.status.replace('_', ' '):<11}  {monitors}"
-        lines.append(line + (f": {entry.reason}" if entry.reason else ""))
+        line = f"  {visible(entry.scope).ljust(width)}  {entry.status.replace('_', ' '):<11}  {monitors}"
+        lines.append(line + (f": {visible(entry.reason)}" if entry.reason else ""))
     return lines

@@ -168,4 +168,5 @@ def test_a_literal_resource_matches_itself(value):
 def test_glob_intersects_is_symmetric_and_agrees_with_matching(a, b, value):
     assert glob_intersects(a, b) is glob_intersects(b, a)
     # False from matching means no deploy can match: exactly when the widened forms cannot meet.
-    assert glob_intersects(a, value) is (match_resource(a, value) is not False)
+    assert glob_intersects(a, value, arn=True) is (match_resource(a, value) is not False)
+    assert glob_intersects(a, b, arn=True) is glob_intersects(b, a, arn=True)

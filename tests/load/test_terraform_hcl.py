@@ -18,7 +18,7 @@ from rumpolicy.load.source import SourceError
 from rumpolicy.load.terraform_eval import Evaluator, JsonText, Sink
 from rumpolicy.load.terraform_hcl import load_configurations
 from rumpolicy.load.terraform_syntax import parse_hcl, parse_json_config, parse_template, parse_tfvars
-from rumpolicy.model.symbols import ATTR, OPAQUE, PARAM, PSEUDO, REF, Unknown, parts, render, token
+from rumpolicy.model.symbols import ATTR, OPAQUE, PARAM, PSEUDO, REF, Unknown, as_terraform, parts, render, token
 
 ROOT = Path(__file__).resolve().parents[2]
 GUEST_TRUST = '''
@@ -257,7 +257,8 @@ resource "aws_rum_app_monitor" "web" {
     (role,) = inventory.roles
     assert monitor.identity_pool is inventory.pools[0]
     assert monitor.guest_role is role
-    assert render(role.arn) == "arn:aws:iam::${AWS::AccountId}:role/rum-guest"     # the partition defaults to aws
+    # the partition defaults to aws; the account is the provider's, shown as Terraform reads it
+    assert render(role.arn) == "arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/rum-guest"
     assert monitor.guest_role_arn.location.pointer == \
         "/resource/aws_rum_app_monitor/web/app_monitor_configuration/0/guest_role_arn"
     assert monitor.guest_role_arn.location.line == line_of(tmp_path / "main.tf", "guest_role_arn   =")
@@ -275,7 +276,7 @@ resource "aws_rum_app_monitor" "web" {
     assert role.trust_policy.text_bytes == len(rendered.encode("utf-8"))
 
 
-def test_pseudo_values_are_the_tokens_cloudformation_uses(tmp_path):
+def test_pseudo_values_are_cloudformations_tokens_marked_as_terraform(tmp_path):
     inventory = load_text(tmp_path, '''
 data "aws_partition" "p" {}
 data "aws_region" "r" {}
@@ -289,9 +290,14 @@ resource "aws_iam_policy" "put" {
     (policy,) = inventory.managed_policies
     (statement,) = policy.document.statements
     env = StackEnv()
-    assert statement.resources[0].value == (f"arn:aws:rum:{env.pseudo('AWS::Region')}:"
-                                            f"{env.pseudo('AWS::AccountId')}:appmonitor/web")
+    assert statement.resources[0].value == as_terraform(f"arn:aws:rum:{env.pseudo('AWS::Region')}:"
+                                                        f"{env.pseudo('AWS::AccountId')}:appmonitor/web")
     assert env.pseudo("AWS::Region") == token(PSEUDO, "AWS::Region")
+    # Code that reads symbols sees CloudFormation's kind and detail; messages show Terraform's terms.
+    region = [p for p in parts(statement.resources[0].value) if not isinstance(p, str)][0]
+    assert (region.kind, region.detail, region.dialect) == (PSEUDO, "AWS::Region", "terraform")
+    assert render(statement.resources[0].value) == ("arn:aws:rum:${data.aws_region.current.name}:"
+                                                    "${data.aws_caller_identity.current.account_id}:appmonitor/web")
     pinned = load_text(tmp_path, (tmp_path / "main.tf").read_text(),
                        LoadOptions(region="eu-west-1", account="123456789012"))
     assert pinned.managed_policies[0].document.statements[0].resources[0].value == \
@@ -432,11 +438,14 @@ resource "aws_iam_role" "by_key" {
         ('aws_iam_role.by_key["admin"]', "guest-a"), ('aws_iam_role.by_key["web"]', "guest-w")]
 
 
-def test_an_unknown_count_is_reported_not_guessed(tmp_path):
+def test_an_unknown_count_is_reported_and_what_holds_in_every_instance_checked(tmp_path):
     inventory = load_text(tmp_path, 'resource "aws_iam_role" "r" {\n  count = length(data.x.y.names)\n  name = "r"\n}\n')
-    assert inventory.roles == []
+    # One role stands for all instances: what the block says regardless of count.index is checked.
+    (role,) = inventory.roles
+    assert role.subject == "aws_iam_role.r"
     (undecided,) = inventory.undecided
     assert undecided.subject == "aws_iam_role.r" and "count" in undecided.message
+    assert "what differs between its instances was not checked" in undecided.message
     assert (undecided.location.pointer, undecided.location.line) == ("/resource/aws_iam_role/r", 1)
 
 
@@ -517,7 +526,7 @@ resource "aws_iam_policy_attachment" "b" {
 ''')
     (role,) = inventory.roles
     arns = {render(p.arn) for p in role.policies}
-    assert arns == {"arn:aws:iam::${AWS::AccountId}:policy/put",
+    assert arns == {"arn:aws:iam::${data.aws_caller_identity.current.account_id}:policy/put",
                     "arn:aws:iam::aws:policy/AmazonCognitoUnauthenticatedIdentities"}
     assert all(p.document is not None for p in role.policies)
 
