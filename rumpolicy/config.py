@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from rumpolicy.findings import Location, Severity, join_pointer
+from rumpolicy.paths import present
 from rumpolicy.suppress import LIVE_SCHEME, ConfigSuppression, paused_gc
 
 YAML_NAMES = (".rumpolicy.yaml", ".rumpolicy.yml")
@@ -88,10 +89,10 @@ def find_config(start: Path | None = None) -> Path | None:
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         for name in YAML_NAMES:
-            if (folder / name).is_file():
+            if present(folder / name, file=True):
                 return folder / name
         pyproject = folder / PYPROJECT
-        if pyproject.is_file() and _has_tool_table(pyproject):
+        if present(pyproject, file=True) and _has_tool_table(pyproject):
             return pyproject
     return None
 

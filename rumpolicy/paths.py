@@ -11,11 +11,23 @@ import os
 from pathlib import Path, PurePosixPath
 
 
+def present(path: Path, *, file: bool = False) -> bool:
+    """``path.exists()`` (``path.is_file()`` with ``file``), False where the user may not look.
+
+    ``Path.exists`` and ``is_file`` raise PermissionError for a path below a folder this user may not
+    search (a 0700 home or temporary folder above the project): not knowing is not a defect of ours.
+    """
+    try:
+        return path.is_file() if file else path.exists()
+    except OSError:
+        return False
+
+
 def project_root(start: Path | None = None) -> Path:
     """The nearest folder at or above ``start`` (default: the current directory) holding ``.git``."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / ".git").exists():
+        if present(folder / ".git"):
             return folder
     return here
 

@@ -206,6 +206,21 @@ def test_cdk_manifest_paths_outside_the_assembly_are_refused(cli, tmp_path):
     assert "outside the cloud assembly" in cli("check", str(out), "--no-config").out
 
 
+def test_cdk_manifest_that_is_not_json_is_reported_and_its_templates_still_checked(cli, tmp_path):
+    out = _assembly(tmp_path / "cdk.out", {"Good": GOOD_STACK})
+    (out / "manifest.json").write_text('{"version": "36.0.0",\n "artifacts": {\n')
+    for target in (str(tmp_path), str(out)):
+        status, found = findings(cli, target)
+        assert (status, found) == (1, [("RUM-SRC-000", "Good.template.json", 1, "error"),
+                                       ("RUM-SRC-000", "manifest.json", 3, "error")])
+    assert "the CDK cloud assembly manifest cannot be read" in cli("check", str(out), "--no-config").out
+    # A web app's broken manifest.json beside no assembly is not ours: the folder is walked as usual.
+    web = tmp_path / "web"
+    web.mkdir()
+    (web / "manifest.json").write_text('{"name": "shop",')
+    assert findings(cli, str(web)) == (0, [])
+
+
 def test_a_thousand_folders_deep_tree_is_walked(cli, tmp_path):
     deep = tmp_path
     for _ in range(1000):
@@ -422,3 +437,21 @@ def test_cdk_assembly_symlink_loops_check_each_template_once(cli, tmp_path):
     for target in (str(tmp_path), str(out)):
         status, found = findings(cli, target)
         assert (status, found) == (1, [("RUM-SRC-000", "Good.template.json", 1, "error")] * 2), target
+
+
+def test_a_folder_above_the_project_that_cannot_be_searched_is_no_defect(cli, tmp_path, monkeypatch):
+    """Run from below a 0700 folder of another user, looking for `.git`, the configuration or a
+    `package.json` raises PermissionError in Path.exists/is_file: that is not knowing, not a defect (3)."""
+    (tmp_path / "rum.yaml").write_text(BROKEN_ROLE)
+    real_stat = Path.stat
+
+    def refusing(self, *args, **kwargs):
+        if self.name in (".git", ".rumpolicy.yaml", ".rumpolicy.yml", "pyproject.toml", "package.json"):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", refusing)
+    result = cli("check", str(tmp_path), "--format", "json")
+    assert result.status == 1, result.err
+    assert [f["rule_id"] for f in json.loads(result.out)["findings"]] == ["RUM-SRC-000"]
+

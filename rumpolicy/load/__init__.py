@@ -59,8 +59,17 @@ def _cdk_stacks(folder: Path, explicit: bool, seen: set[str] | None = None) -> l
     manifest_path = folder / "manifest.json"
     try:
         parsed = parse_text(read_text(str(manifest_path)), str(manifest_path))
-    except SourceError:
-        return None
+    except SourceError as error:
+        if not _looks_like_assembly(folder):
+            return None          # another tool's manifest.json (a web app's, say): a plain folder
+        # The stacks and their environments are unknown: the manifest is reported, and the folder's
+        # templates are still checked, without the environment the manifest would have given them.
+        line = error.span.line if error.span else None
+        broken = Candidate(str(manifest_path), explicit, problems=((
+            f"the CDK cloud assembly manifest cannot be read: {error.message}; its stacks were checked "
+            "without their account and region", "", line),))
+        templates = sorted(str(folder / name) for name in os.listdir(folder) if name.endswith(".template.json"))
+        return [broken, *(Candidate(path, explicit) for path in templates)]
     manifest = parsed.data
     if not isinstance(manifest, dict) or "artifacts" not in manifest and "version" not in manifest:
         return None
@@ -118,6 +127,18 @@ def _cdk_stacks(folder: Path, explicit: bool, seen: set[str] | None = None) -> l
     if problems:
         out.append(Candidate(str(manifest_path), explicit, problems=tuple(problems)))
     return sorted(out, key=lambda c: c.path)
+
+
+def _looks_like_assembly(folder: Path) -> bool:
+    """A CDK cloud assembly by its other marks: the folder's name, its `cdk.out` version file or templates."""
+    if not (folder / "manifest.json").is_file():
+        return False             # reached through `assembly-*` (or a link) but no manifest at all
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    return (folder.name == "cdk.out" or (folder / "cdk.out").is_file()
+            or any(n.endswith(".template.json") for n in names))
 
 
 def _token(key: str) -> str:

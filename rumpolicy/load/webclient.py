@@ -48,6 +48,7 @@ from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.policy import Node, Problem
 from rumpolicy.model.resources import Inventory, WebClientConfig
 from rumpolicy.model.symbols import Unknown
+from rumpolicy.paths import present
 
 WEB_SOURCE_EXTENSIONS = frozenset({".html", ".htm", ".js", ".mjs", ".jsx", ".ts", ".tsx"})
 # Bytes that a file holding a RUM web client contains; files without any of them are not parsed.
@@ -637,7 +638,7 @@ def _package_facts(client: WebClientConfig, path: str) -> None:
     project_found = False
     for level, (folder, shown) in enumerate(folders):
         manifest = folder / "package.json"
-        if manifest.is_file() and not project_found:
+        if present(manifest, file=True) and not project_found:
             client.origin = str(folder)
             project_found = True
         parsed = _read_json(manifest, os.path.join(shown, "package.json"))
@@ -655,7 +656,7 @@ def _folders_up(path: str) -> list[tuple[Path, str]]:
         if level >= MAX_PACKAGE_LEVELS:
             break
         out.append((folder, os.path.normpath(os.path.join(given, *([".."] * level)))))
-        if (folder / ".git").exists():
+        if present(folder / ".git"):
             break
     return out
 
