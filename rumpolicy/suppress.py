@@ -153,8 +153,16 @@ def _resolve(written: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(known), tuple(unknown)
 
 
-def _record(kind: str, location: Location, ids: Sequence[str], reason: object, malformed: str | None = None):
-    rule_ids, unknown = _resolve(ids)
+def _record(kind: str, location: Location, ids: Sequence[str], reason: object, malformed: str | None = None,
+            *, resolved: dict | None = None):
+    """``resolved``: ids already looked up in this run (60,000 configuration entries name few distinct ids)."""
+    if resolved is None:
+        rule_ids, unknown = _resolve(ids)
+    else:
+        key = tuple(ids)
+        if key not in resolved:
+            resolved[key] = _resolve(key)
+        rule_ids, unknown = resolved[key]
     text = reason.strip() if isinstance(reason, str) else ""
     return Suppression(kind, location, tuple(ids), rule_ids, unknown, text or None, malformed)
 
@@ -278,11 +286,7 @@ def config_suppressions(entries: Sequence[ConfigSuppression], files: Sequence[In
     resolved: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
     out: list[_Active] = []
     for position, entry in enumerate(entries):
-        if entry.ids not in resolved:
-            resolved[entry.ids] = _resolve(entry.ids)
-        rule_ids, unknown = resolved[entry.ids]
-        text = entry.reason.strip() if isinstance(entry.reason, str) else ""
-        record = Suppression("config", entry.location, entry.ids, rule_ids, unknown, text or None)
+        record = _record("config", entry.location, entry.ids, entry.reason, resolved=resolved)
         # What it would suppress may be among what an audit could not read: then it is not judged.
         live = index.live.get(position, ())
         unread = incomplete and any(not entry.paths or any(pattern.depends_on(scope) for pattern in live)

@@ -125,6 +125,7 @@ def test_deep_nesting_inside_an_interpolation_or_heredoc_is_refused(tmp_path):
     found = {(rule, name) for rule, name, _ in located(report)}
     assert ("RUM-SRC-000", "main.tf") in found
     assert ("RUM-SRC-000", "heredoc.tf") in found or ("RUM-SRC-001", "heredoc.tf") in found
+    assert ("RUM-SRC-000", "heredoc.tf") in found        # refused, not merely left unresolved
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")

@@ -10,11 +10,9 @@ still lists everything, for the rare question that needs it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from rumpolicy.iam.globs import Wildcard, elements, glob_intersects
+from rumpolicy.iam.globs import Wildcard, elements, glob_intersects, match_action
 
 
 @dataclass(frozen=True)
@@ -38,8 +36,8 @@ class ActionSet:
         return cls(("*",), tuple(excluded))
 
     def __contains__(self, action: str) -> bool:
-        return (any(_regex(p).match(action) for p in self.include)
-                and not any(_regex(p).match(action) for p in self.exclude))
+        return (any(match_action(p, action) for p in self.include)
+                and not any(match_action(p, action) for p in self.exclude))
 
     @property
     def open(self) -> bool:
@@ -88,17 +86,6 @@ def _service_part(pattern: str) -> str | None:
     if not colon or "*" in prefix or "?" in prefix:
         return None
     return prefix.lower()
-
-
-@lru_cache(maxsize=4096)
-def _regex(pattern: str) -> re.Pattern[str]:
-    """The glob as a case-insensitive regex; ``*`` and ``?`` run over ``:`` too, as in ``match_action``.
-
-    A deploy-time token stays literal text, which no action name contains: such a pattern matches
-    surely nothing, the same answer ``match_action`` gives.
-    """
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body + r"\Z", re.IGNORECASE | re.DOTALL)
 
 
 def _covers_service(pattern: str, prefix: str) -> bool:

@@ -24,8 +24,7 @@ import math
 import operator as op
 import re
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from rumpolicy.iam.context import KeyState, Lookup, RequestContext, Scalar
 from rumpolicy.iam.globs import Element, elements, match_elements
@@ -33,6 +32,9 @@ from rumpolicy.iam.tri import FALSE, TRUE, Outcome, all_of, any_of, known, negat
 from rumpolicy.iam.variables import expand, scalar_text
 from rumpolicy.model.policy import ConditionClause
 from rumpolicy.model.symbols import Unknown, has_symbols
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 _QUALIFIERS = {"foranyvalue": "ForAnyValue", "forallvalues": "ForAllValues"}
 
@@ -251,6 +253,8 @@ def _number(value: Scalar) -> Decimal | _Symbolic | None:
 
     JSON numbers count as written; text must be the plain decimal form, nothing around it.
     """
+    from decimal import Decimal     # only numeric and date conditions need it: kept off the start-up path
+
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

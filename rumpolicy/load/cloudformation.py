@@ -15,7 +15,7 @@ from rumpolicy.model import (AppMonitor, Environment, IdentityPool, Inventory, M
                              PolicyRef, ResourcePolicy, Role, RoleAttachment, Unknown, parse_policy)
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.locator import SourceLocator, child
-from rumpolicy.model.policy import Problem
+from rumpolicy.model.policy import Problem, type_name
 
 RUM_TYPES = {
     "AWS::RUM::AppMonitor", "AWS::RUM::ResourcePolicy", "AWS::Cognito::IdentityPool",
@@ -129,7 +129,7 @@ class _TemplateLoader:
                 if "Type" not in resource:
                     self.problem(f"resource {logical_id} has no `Type`", pointer)
                 else:
-                    self.problem(f"`Type` of {logical_id} must be a string, not a {_json_type(kind)}",
+                    self.problem(f"`Type` of {logical_id} must be a string, not {type_name(kind)}",
                                  child(pointer, "Type"))
                 continue
             if kind not in RUM_TYPES:
@@ -314,11 +314,6 @@ class _TemplateLoader:
         self.inventory.managed_policies.append(ManagedPolicy(
             logical_id, location, kind, name=name, document=document,
             attached_role_names=[target] if target else []))
-
-
-def _json_type(value: Any) -> str:
-    return {dict: "mapping", list: "list", bool: "boolean", int: "number", float: "number",
-            type(None): "null"}.get(type(value), "value")
 
 
 def _logical_id(pointer: str) -> str:

@@ -57,7 +57,7 @@ from rumpolicy.model.arns import PARTITIONS, POOL_ID, parse_arn
 from rumpolicy.model.inputs import UndecidedCheck
 from rumpolicy.model.link import UNAUTHENTICATED, link
 from rumpolicy.model.locator import FixedLocator, child
-from rumpolicy.model.policy import Node, PolicyRef, parse_policy
+from rumpolicy.model.policy import Node, PolicyRef, parse_policy, type_name
 from rumpolicy.model.resources import (AppMonitor, Environment, IdentityPool, Inventory, ManagedPolicy,
                                        OrgPolicies, ResourcePolicy, Role, RoleAttachment, ScpLevel)
 from rumpolicy.model.symbols import Unknown
@@ -207,14 +207,6 @@ def response_problem(value: Any, shape: Any, *, wire: bool = False) -> str | Non
     return _value_problem(value, shape, "", wire)
 
 
-_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-               float: "a number", type(None): "null"}
-
-
-def _kind(value: Any) -> str:
-    return _JSON_TYPES.get(type(value), type(value).__name__)
-
-
 def _value_problem(value: Any, shape: Any, path: str, wire: bool) -> str | None:
     if value is None or getattr(shape, "is_document_type", False):
         return None
@@ -222,7 +214,7 @@ def _value_problem(value: Any, shape: Any, path: str, wire: bool) -> str | None:
     where = f"`{path}`" if path else "the answer"
     if kind == "structure":
         if not isinstance(value, dict):
-            return f"{where} is {_kind(value)}, not an object"
+            return f"{where} is {type_name(value)}, not an object"
         for name, member in shape.members.items():
             key = member.serialization.get("name", name) if wire else name
             if wire and member.serialization.get("location"):
@@ -237,7 +229,7 @@ def _value_problem(value: Any, shape: Any, path: str, wire: bool) -> str | None:
         return None
     if kind == "list":
         if not isinstance(value, list):
-            return f"{where} is {_kind(value)}, not a list"
+            return f"{where} is {type_name(value)}, not a list"
         for index, item in enumerate(value):
             problem = _value_problem(item, shape.member, child(path, index), wire)
             if problem is not None:
@@ -245,7 +237,7 @@ def _value_problem(value: Any, shape: Any, path: str, wire: bool) -> str | None:
         return None
     if kind == "map":
         if not isinstance(value, dict):
-            return f"{where} is {_kind(value)}, not an object"
+            return f"{where} is {type_name(value)}, not an object"
         for key, item in value.items():
             problem = _value_problem(item, shape.value, child(path, key), wire)
             if problem is not None:
@@ -254,7 +246,7 @@ def _value_problem(value: Any, shape: Any, path: str, wire: bool) -> str | None:
     if kind == "string" and shape.name == POLICY_DOCUMENT_SHAPE and not wire:
         return None if isinstance(value, dict) else f"{where} is not a URL-encoded JSON policy document"
     if not isinstance(value, _SCALARS[wire].get(kind, object)) or (isinstance(value, bool) and kind != "boolean"):
-        return f"{where} is {_kind(value)}, not {_EXPECTED.get(kind, kind)}"
+        return f"{where} is {type_name(value)}, not {_EXPECTED.get(kind, kind)}"
     return None
 
 

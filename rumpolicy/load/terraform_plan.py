@@ -34,6 +34,7 @@ from rumpolicy.load.source import ParsedSource
 from rumpolicy.load.terraform_resources import (LINK_ATTRIBUTES, MISSING, RUM_TYPES, Builder, attribute_token,
                                                 model_environment, partition_of, resource_attribute)
 from rumpolicy.model import Inventory, Node, PolicyDocument, Unknown, parse_policy
+from rumpolicy.model.arns import ACCOUNT_ID, REGION, parse_arn, pool_region
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.locator import SourceLocator
 from rumpolicy.model.symbols import MARK
@@ -42,8 +43,6 @@ PLAN = "terraform-plan"
 STATE = "terraform-state"
 MAX_REFERENCE_DEPTH = 32
 _INDEX = re.compile(r"\[[^\]]*\]")
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
-_ACCOUNT = re.compile(r"\d{12}")
 
 
 def is_plan(data: Any) -> bool:
@@ -188,16 +187,16 @@ class _PlanLoader:
                                                 (set(), set()))
             values = _dict(entry.get("values"))
             arn = values.get("arn")
-            if isinstance(arn, str) and MARK not in arn:
-                parts = arn.split(":", 5)
-                if len(parts) == 6 and parts[0] == "arn":
-                    if _REGION.fullmatch(parts[3]):
-                        regions.add(parts[3])
-                    if _ACCOUNT.fullmatch(parts[4]):
-                        accounts.add(parts[4])
+            parsed = parse_arn(arn) if isinstance(arn, str) and MARK not in arn else None
+            if parsed is not None:
+                if REGION.match(parsed.region):
+                    regions.add(parsed.region)
+                if ACCOUNT_ID.match(parsed.account):
+                    accounts.add(parsed.account)
             pool_id = values.get("id") if entry.get("type") == "aws_cognito_identity_pool" else None
-            if isinstance(pool_id, str) and ":" in pool_id and _REGION.fullmatch(pool_id.split(":", 1)[0]):
-                regions.add(pool_id.split(":", 1)[0])
+            region = pool_region(pool_id) if isinstance(pool_id, str) and MARK not in pool_id else None
+            if region is not None and REGION.match(region):
+                regions.add(region)
         return pins
 
     def _environment(self, key: str) -> StackEnv:

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 from rumpolicy.findings import Location, Span, escape_pointer_token
 from rumpolicy.load.source import DEFAULT_MAX_BYTES, ParsedSource, SourceError, parse_json, read_text
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
-from rumpolicy.model.policy import Node, Problem
+from rumpolicy.model.policy import Node, Problem, type_name
 from rumpolicy.model.resources import Inventory, WebClientConfig
 from rumpolicy.model.symbols import Unknown
 from rumpolicy.paths import present
@@ -95,18 +95,13 @@ class WrongType(Unknown):
     """A value of the wrong type: reported once as RUM-SRC-000 by the loader; the rules pass it over."""
 
 
-def _type_name(value: Any) -> str:
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", dict: "an object",
-            list: "a list"}.get(type(value), type(value).__name__)
-
-
 def _typed(name: str, value: Any, expected: tuple[type, str], where: Location, problems: list[Problem]) -> Any:
     """``value`` when it has the expected type (or is not known, or null); else a ``WrongType`` and a problem."""
     kind, what = expected
     if value is None or isinstance(value, Unknown) or isinstance(value, kind):
         return value
-    problems.append(Problem(f"`{name}` must be {what}, not {_type_name(value)}", where))
-    return WrongType(f"`{name}` is {_type_name(value)}, not {what}")
+    problems.append(Problem(f"`{name}` must be {what}, not {type_name(value)}", where))
+    return WrongType(f"`{name}` is {type_name(value)}, not {what}")
 
 
 def is_web_source(path: str) -> bool:

@@ -444,10 +444,16 @@ def session_policy_services() -> tuple[str, ...] | None:
 @lru_cache(maxsize=1024)
 def _session_prefix(prefix: str) -> bool:
     """Could any action of this service prefix be allowed by Cognito's session policy?"""
+    services = session_policy_services()
+    if services is not None:
+        return prefix.lower() in services
     from rumpolicy.iam import glob_intersects
     from rumpolicy.iam.cognito import UNAUTH_SESSION_POLICY
 
+    # The policy names no finite set of services (a wildcard service or NotAction): ask each Allow.
     for statement in UNAUTH_SESSION_POLICY.statements:
+        if statement.is_deny:
+            continue
         if statement.actions is None:
             return True
         if any(glob_intersects(n.value.lower(), f"{prefix}:*") for n in statement.actions):

@@ -174,14 +174,15 @@ def _string_nodes(value: Any, pointer: str, where: Locator, element: str,
     return tuple(nodes), ok
 
 
-def _type_name(value: Any) -> str:
-    return {bool: "a boolean", int: "a number", float: "a number", dict: "an object",
+def type_name(value: Any) -> str:
+    """A parsed JSON/YAML value's type as messages name it: ``a list``, ``an object``, ``null``."""
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", dict: "an object",
             list: "a list", type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def _described(value: Any) -> str:
     """``a number 5``, ``a list ["x"]``; ``null`` alone, since its text would only repeat it."""
-    return "null" if value is None else f"{_type_name(value)} {_short(value)}"
+    return "null" if value is None else f"{type_name(value)} {_short(value)}"
 
 
 def _short(value: Any) -> str:
@@ -197,7 +198,7 @@ def _principal(value: Any, pointer: str, where: Locator, element: str,
     if isinstance(value, Unknown):
         return None, False
     if not isinstance(value, dict):
-        problems.append(Problem(f"`{element}` must be \"*\" or an object, not {_type_name(value)}", location))
+        problems.append(Problem(f"`{element}` must be \"*\" or an object, not {type_name(value)}", location))
         return None, False
     entries: list[tuple[str, Node]] = []
     ok = True
@@ -213,7 +214,7 @@ def _conditions(value: Any, pointer: str, where: Locator,
     if isinstance(value, Unknown):
         return (), False
     if not isinstance(value, dict):
-        problems.append(Problem(f"`Condition` must be an object, not {_type_name(value)}", where.at(pointer)))
+        problems.append(Problem(f"`Condition` must be an object, not {type_name(value)}", where.at(pointer)))
         return (), False
     clauses: list[ConditionClause] = []
     ok = True
@@ -224,7 +225,7 @@ def _conditions(value: Any, pointer: str, where: Locator,
             continue
         if not isinstance(block, dict):
             problems.append(Problem(
-                f"condition operator `{operator}` must map keys to values, not {_type_name(block)}",
+                f"condition operator `{operator}` must map keys to values, not {type_name(block)}",
                 where.at(op_pointer)))
             ok = False
             continue
@@ -236,7 +237,7 @@ def _conditions(value: Any, pointer: str, where: Locator,
                     values.append(item)
                 else:
                     problems.append(Problem(
-                        f"condition value for `{key}` must be a string, number or boolean, not {_type_name(item)}",
+                        f"condition value for `{key}` must be a string, number or boolean, not {type_name(item)}",
                         where.at(child(key_pointer, i) if isinstance(raw_values, list) else key_pointer)))
                     ok = False
             if any(isinstance(v, Unknown) for v in values):
@@ -250,7 +251,7 @@ def _statement(raw: Any, index: int, pointer: str, where: Locator, problems: lis
     if isinstance(raw, Unknown):
         return Statement(index, location, {}, unknown=raw.reason)
     if not isinstance(raw, dict):
-        problems.append(Problem(f"a statement must be an object, not {_type_name(raw)} {_short(raw)}", location))
+        problems.append(Problem(f"a statement must be an object, not {type_name(raw)} {_short(raw)}", location))
         return Statement(index, location, {}, unknown="the statement is not an object")
     fields = {key: where.at(child(pointer, key)) for key in raw}
     local: list[Problem] = []
@@ -266,7 +267,7 @@ def _statement(raw: Any, index: int, pointer: str, where: Locator, problems: lis
     elif "Effect" not in raw:
         local.append(Problem("statement has no `Effect`", location))
     elif not isinstance(effect, str):
-        local.append(Problem(f"`Effect` must be a string, not {_type_name(effect)}", fields["Effect"]))
+        local.append(Problem(f"`Effect` must be a string, not {type_name(effect)}", fields["Effect"]))
         effect = None
     valid = True
     kwargs: dict[str, Any] = {}
@@ -329,12 +330,12 @@ def parse_policy(value: Any, pointer: str, where: Locator, *, name: str | None =
         pointer = ""
     problems: list[Problem] = []
     if not isinstance(value, dict):
-        problem = Problem(f"policy document must be an object, not {_type_name(value)}", location)
+        problem = Problem(f"policy document must be an object, not {type_name(value)}", location)
         return PolicyDocument(location, problems=(problem,), unknown=problem.message,
                               text_bytes=text_bytes, name=name)
     version = value.get("Version")
     if version is not None and not isinstance(version, str):
-        problems.append(Problem(f"`Version` must be a string, not {_type_name(version)}",
+        problems.append(Problem(f"`Version` must be a string, not {type_name(version)}",
                                 where.at(child(pointer, "Version"))))
         version = None
     for key in value:
@@ -356,7 +357,7 @@ def parse_policy(value: Any, pointer: str, where: Locator, *, name: str | None =
             statements.append(_statement(raw, i, child(st_pointer, i), where, problems))
     else:
         problems.append(Problem(
-            f"`Statement` must be an object or a list of objects, not {_type_name(raw_statements)} {_short(raw_statements)}",
+            f"`Statement` must be an object or a list of objects, not {type_name(raw_statements)} {_short(raw_statements)}",
             where.at(st_pointer)))
         unknown = "`Statement` is malformed"
     return PolicyDocument(location, version=version, statements=tuple(statements), problems=tuple(problems),

@@ -133,6 +133,9 @@ def test_deadline_stops_retries_too(world, cli):
 
     world.guest_setup(ACCOUNT, "shop", 0)
     world.standin.inject("rum", "GetAppMonitor", "throttle", times=None)     # minutes of backoff over 20 attempts
+    # The first attempt is answered after the deadline; botocore's first backoff is at most 1 s, so its
+    # retry comes well within the grace: refused, it is never sent (a retry that went out would be counted).
+    world.standin.delay(1.2, "rum", "GetAppMonitor", times=1)
 
     started = time.monotonic()
     result = cli("audit", "--region", REGION, "--deadline", "1s", "--max-attempts", "20", "--format", "json")
@@ -144,6 +147,8 @@ def test_deadline_stops_retries_too(world, cli):
     region = result.json()["coverage"][1]
     assert region["status"] in ("partial", "not_checked") and "deadline reached (--deadline 1s)" in region["reason"]
     assert [op for _, op in world.standin.operations()].count("GetAppMonitor") < 20
+    assert [op for _, op in world.standin.operations()].count("GetAppMonitor") == 1
+    assert "with calls still unanswered" not in region["reason"], region["reason"]
 
 
 def test_deadline_is_a_duration(world, cli):
