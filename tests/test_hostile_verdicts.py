@@ -106,6 +106,16 @@ def test_credentials_set_elsewhere_in_the_project_pass(cli, tmp_path):
     assert findings == [] and status == 0
 
 
+def test_a_fifo_in_the_web_project_is_never_opened(cli, tmp_path):
+    # The project scan for `setAwsCredentials` used to open every script: a named pipe would block the run.
+    import os
+    (tmp_path / "index.html").write_text(page("{endpoint: 'https://dataplane.rum.eu-west-1.amazonaws.com'}"))
+    os.mkfifo(tmp_path / "pipe.js")
+    status, findings = report(cli, str(tmp_path / "index.html"))
+    assert located(findings) == [("RUM-CLIENT-007", "warning", "index.html", 4)]   # not fully readable
+    assert status == 0
+
+
 def test_project_not_fully_readable_or_json_config_is_a_warning(cli, tmp_path):
     (tmp_path / "index.html").write_text(page("{endpoint: 'https://dataplane.rum.eu-west-1.amazonaws.com'}"))
     (tmp_path / "bundle.js").write_text("var a = 1;\n" * 400)          # above --max-file-size: not read

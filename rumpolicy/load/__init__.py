@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from rumpolicy.findings import escape_pointer_token
 from rumpolicy.load.options import LoadOptions
 from rumpolicy.model.inputs import InputFile
 from rumpolicy.model.resources import Inventory
@@ -68,7 +69,11 @@ def _cdk_stacks(folder: Path, explicit: bool, seen: set[str] | None = None) -> l
         broken = Candidate(str(manifest_path), explicit, problems=((
             f"the CDK cloud assembly manifest cannot be read: {error.message}; its stacks were checked "
             "without their account and region", "", line),))
-        templates = sorted(str(folder / name) for name in os.listdir(folder) if name.endswith(".template.json"))
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            names = []               # the manifest is reported all the same; no template can be listed
+        templates = sorted(str(folder / name) for name in names if name.endswith(".template.json"))
         return [broken, *(Candidate(path, explicit) for path in templates)]
     manifest = parsed.data
     if not isinstance(manifest, dict) or "artifacts" not in manifest and "version" not in manifest:
@@ -86,7 +91,7 @@ def _cdk_stacks(folder: Path, explicit: bool, seen: set[str] | None = None) -> l
                 "/artifacts")
         artifacts = {}
     for name, artifact in artifacts.items():
-        pointer = f"/artifacts/{_token(name)}"
+        pointer = f"/artifacts/{escape_pointer_token(str(name))}"
         if not isinstance(artifact, dict):
             problem(f"artifact {name!r} of the CDK manifest must be a mapping", pointer)
             continue
@@ -139,10 +144,6 @@ def _looks_like_assembly(folder: Path) -> bool:
         return False
     return (folder.name == "cdk.out" or (folder / "cdk.out").is_file()
             or any(n.endswith(".template.json") for n in names))
-
-
-def _token(key: str) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")
 
 
 def discover(paths: Iterable[str]) -> Iterator[Candidate]:

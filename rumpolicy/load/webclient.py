@@ -43,7 +43,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from rumpolicy.findings import Location, Span, escape_pointer_token
-from rumpolicy.load.source import DEFAULT_MAX_BYTES, ParsedSource, SourceError, parse_json, read_text
+from rumpolicy.load.source import DEFAULT_MAX_BYTES, ParsedSource, SourceError, parse_json, read_head, read_text
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.policy import Node, Problem, type_name
 from rumpolicy.model.resources import Inventory, WebClientConfig
@@ -114,9 +114,8 @@ def worth_parsing(path: str, max_bytes: int) -> bool:
     try:
         if os.stat(path).st_size > max_bytes:
             return False
-        with open(path, "rb") as handle:
-            content = handle.read(max_bytes)
-    except OSError:
+        content = read_head(path, max_bytes)
+    except (OSError, SourceError):
         return True          # let the real read report it
     return any(marker in content for marker in MARKERS)
 
@@ -609,10 +608,10 @@ def _project_mentions_credentials(folder: Path, max_bytes: int) -> bool | None:
                 if os.stat(path).st_size > max_bytes:
                     complete = False
                     continue
-                with open(path, "rb") as handle:
-                    if CREDENTIALS_COMMAND in handle.read():
-                        return True
-            except OSError:
+                # read_head refuses FIFOs, sockets and devices: a pipe named app.js must not block the run.
+                if CREDENTIALS_COMMAND in read_head(path, max_bytes):
+                    return True
+            except (OSError, SourceError):
                 complete = False
     return False if complete else None
 
