@@ -1,9 +1,9 @@
 """Benchmark rumpolicy on Terraform: a seeded corpus of root modules, checked in one run.
 
-    .venv/bin/python benchmarks/terraform.py                 # 100 modules, 5 timed runs
+    .venv/bin/python benchmarks/terraform.py                 # 100 modules, 5 timed runs of each kind
     .venv/bin/python benchmarks/terraform.py --sizes 100 300 --runs 3 --profile
 
-Target (from the product issue): 100 modules checked in under 2 s on this machine.
+Target (product issue, point 7): 100 modules checked in under 1 s on this machine.
 
 Module ``i`` depends only on ``(seed, i)``. Each is a folder as teams write them: ``versions.tf``
 (provider and required providers), ``variables.tf``, ``terraform.tfvars``, ``rum.tf`` (identity
@@ -16,11 +16,19 @@ chain in a local module (``modules/rum``) that the root calls. About 150 to 400 
 about 40% are broken the way real ones are (no ``aud``, ``rum:*`` on ``*``, the classic flow left
 at the provider's default with ``guest_role_arn``, a policy naming another monitor).
 
-Each timed run is a fresh ``rumpolicy check DIR`` process (the console script of the repository's
-.venv): wall time with ``time.perf_counter()`` around it, CPU time and peak memory from
-``os.wait4()``. One untimed warm-up run comes first. ``--profile`` runs the check once more in
-this process under cProfile and reports the share of time spent parsing HCL (python-hcl2 and
-the Lark parser it drives). Results: ``benchmarks/results/terraform.json`` and ``.md``.
+Each timed run is a fresh ``rumpolicy check DIR`` process: wall time with ``time.perf_counter()``
+around it, CPU time and peak memory from ``os.wait4()``. Two kinds of run, interleaved:
+
+- *bytecode cached*: the console script of the repository's .venv, after one untimed warm-up run
+  (what a developer or a CI job with an installed package sees: pip compiles bytecode on install);
+- *no bytecode*: ``python -m rumpolicy`` from a copy of ``rumpolicy/`` and ``rules/`` without their
+  ``__pycache__``, with ``PYTHONDONTWRITEBYTECODE=1``, so every run compiles rumpolicy's modules from
+  source, as a first run after a fresh checkout does (the standard library and the dependencies keep
+  their bytecode). The copy is taken once, so the repository's own ``__pycache__`` is left alone.
+
+``--profile`` runs the check once more in this process under cProfile and reports where the own time
+goes (parsing HCL, evaluating Terraform, the rest of rumpolicy and its rules) and how many files the
+direct HCL parser left to python-hcl2's grammar. Results: ``benchmarks/results/terraform.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import os
 import platform
 import pstats
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -42,7 +51,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 RESULTS = os.path.join(HERE, "results")
-TARGET_S = 2.0
+TARGET_S = 1.0
 SEED = 20240601
 DEFECTS = ("no-aud", "rum-star", "classic-default", "stale-arn")
 
@@ -401,10 +410,10 @@ def generate(folder: str, count: int, seed: int) -> dict:
 # Measuring
 
 
-def measure_cpu(cmd: list[str]) -> dict:
+def measure_cpu(cmd: list[str], env: dict[str, str] | None = None, cwd: str = ROOT) -> dict:
     """One run with CPU time and peak memory from wait4 (the process is reaped here, not by Popen)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -412,11 +421,75 @@ def measure_cpu(cmd: list[str]) -> dict:
             "rc": proc.returncode}
 
 
+def cached_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for var in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX", "PYTHONPROFILEIMPORTTIME", "PYTHONDEVMODE"):
+        env.pop(var, None)                 # they would stop bytecode caching, or slow every run down
+    return env
+
+
+def uncached_env(scratch: str) -> dict[str, str]:
+    """The environment of a run that compiles rumpolicy from source: a copy of the sources without
+    bytecode first on the path, and no bytecode written. Run it outside the repository: ``python -m``
+    puts the working directory first on the path."""
+    copy = os.path.join(scratch, "source")
+    if not os.path.isdir(copy):
+        skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(os.path.join(ROOT, "rumpolicy"), os.path.join(copy, "rumpolicy"), ignore=skip)
+        shutil.copytree(os.path.join(ROOT, "rules"), os.path.join(copy, "rumpolicy", "rules"), ignore=skip)
+    env = cached_env()
+    env["PYTHONPATH"] = copy
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # The copy, not the editable install, must be what runs (the install's finder comes after the path).
+    python = os.path.join(ROOT, ".venv", "bin", "python")
+    found = subprocess.run([python, "-c", "import rumpolicy.rules, rumpolicy; print(rumpolicy.__file__)"],
+                           env=env, capture_output=True, text=True, cwd=scratch, check=True).stdout.strip()
+    if not found.startswith(copy):
+        raise SystemExit(f"the copy of the sources is not what runs ({found})")
+    return env
+
+
+def summary(samples: list[dict]) -> dict:
+    walls = [s["wall_s"] for s in samples]
+    return {"runs": len(samples), "wall_median_s": round(statistics.median(walls), 3),
+            "wall_min_s": round(min(walls), 3), "wall_max_s": round(max(walls), 3),
+            "cpu_median_s": round(statistics.median(s["cpu_s"] for s in samples), 3),
+            "maxrss_mib": round(max(s["maxrss_mib"] for s in samples), 1),
+            "exit_codes": sorted({s["rc"] for s in samples})}
+
+
+PARSING = ("/lark/", "/hcl2/", "/rumpolicy/load/terraform_syntax.py", "/rumpolicy/load/terraform_fast_parser.py",
+           "/rumpolicy/load/terraform_nodes.py")
+
+
+def _category(filename: str) -> str:
+    if any(part in filename for part in PARSING):
+        return "parsing HCL"
+    if "/rumpolicy/load/terraform_" in filename:
+        return "evaluating Terraform"
+    if "/rules/" in filename:
+        return "rules"
+    if "/rumpolicy/" in filename:
+        return "rest of rumpolicy"
+    return "other (standard library, imports)"
+
+
 def profile(folder: str) -> dict:
-    """Where the time goes, in this process: parsing HCL (python-hcl2 and Lark) against the rest."""
+    """Where the time goes, in this process, and how many files the direct parser left to the grammar."""
     sys.path.insert(0, ROOT)
     from rumpolicy.cli import main
+    from rumpolicy.load import terraform_fast_parser
 
+    direct = terraform_fast_parser.parse_body
+    counts = {"files": 0, "left_to_the_grammar": 0}
+
+    def counted(*args, **kwargs):
+        body = direct(*args, **kwargs)
+        counts["files"] += 1
+        counts["left_to_the_grammar"] += body is None
+        return body
+
+    terraform_fast_parser.parse_body = counted
     profiler = cProfile.Profile()
     with open(os.devnull, "w") as sink:
         stdout = sys.stdout
@@ -425,17 +498,17 @@ def profile(folder: str) -> dict:
             profiler.runcall(main, ["check", folder])
         finally:
             sys.stdout = stdout
+            terraform_fast_parser.parse_body = direct
     stats = pstats.Stats(profiler)
     total = sum(row[2] for row in stats.stats.values())
-    by_package: dict[str, float] = {}
+    by_category: dict[str, float] = {}
     for (filename, _, _), row in stats.stats.items():
-        package = next((p for p in ("/lark/", "/hcl2/", "/rumpolicy/load/", "/rumpolicy/", "/rules/")
-                        if p in filename), "other")
-        by_package[package] = by_package.get(package, 0.0) + row[2]
+        category = _category(filename)
+        by_category[category] = by_category.get(category, 0.0) + row[2]
     text = io.StringIO()
     pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(12)
-    return {"profiled_total_s": total,
-            "share_pct": {k: round(100 * v / total, 1) for k, v in sorted(by_package.items(), key=lambda kv: -kv[1])},
+    return {"profiled_total_s": total, "hcl_files": counts,
+            "share_pct": {k: round(100 * v / total, 1) for k, v in sorted(by_category.items(), key=lambda kv: -kv[1])},
             "top_cumulative": text.getvalue().strip().splitlines()[-14:]}
 
 
@@ -448,26 +521,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", metavar="DIR", help="write the corpus here and keep it")
     args = parser.parse_args(argv)
     rumpolicy = os.path.join(ROOT, ".venv", "bin", "rumpolicy")
+    python = os.path.join(ROOT, ".venv", "bin", "python")
     result: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                 "load_average_at_start": list(os.getloadavg())},
                     "target_s": TARGET_S, "seed": args.seed, "sizes": {}}
     with tempfile.TemporaryDirectory(prefix="rumbench-tf-") as scratch:
         base = args.keep or scratch
+        cached, uncached = cached_env(), uncached_env(scratch)
         for size in args.sizes:
             folder = os.path.join(base, f"n{size:04d}")
             corpus = generate(folder, size, args.seed)
-            cmd = [rumpolicy, "check", folder, "--format", "json"]
-            measure_cpu(cmd)                                   # warm-up: imports and files in the page cache
-            samples = [measure_cpu(cmd) for _ in range(args.runs)]
-            walls = [s["wall_s"] for s in samples]
-            result["sizes"][str(size)] = {
-                "corpus": corpus, "runs": args.runs,
-                "wall_median_s": round(statistics.median(walls), 3), "wall_min_s": round(min(walls), 3),
-                "wall_max_s": round(max(walls), 3),
-                "cpu_median_s": round(statistics.median(s["cpu_s"] for s in samples), 3),
-                "maxrss_mib": round(max(s["maxrss_mib"] for s in samples), 1),
-                "exit_codes": sorted({s["rc"] for s in samples}),
-            }
+            kinds = {"bytecode cached": ([rumpolicy, "check", folder, "--format", "json"], cached, ROOT),
+                     "no bytecode": ([python, "-m", "rumpolicy", "check", folder, "--format", "json"], uncached,
+                                     scratch)}
+            for cmd, env, cwd in kinds.values():
+                measure_cpu(cmd, env, cwd)                     # warm-up: bytecode (cached kind), page cache
+            samples: dict[str, list[dict]] = {kind: [] for kind in kinds}
+            for _ in range(args.runs):                         # interleaved, so that background load hits both
+                for kind, (cmd, env, cwd) in kinds.items():
+                    samples[kind].append(measure_cpu(cmd, env, cwd))
+            result["sizes"][str(size)] = {"corpus": corpus, **{kind: summary(s) for kind, s in samples.items()}}
         if args.profile:
             result["profile"] = profile(os.path.join(base, f"n{max(args.sizes):04d}"))
     result["machine"]["load_average_at_end"] = list(os.getloadavg())
@@ -479,24 +552,30 @@ def main(argv: list[str] | None = None) -> int:
         handle.write(report)
     print(report)
     hundred = result["sizes"].get("100")
-    return 0 if hundred is None or hundred["wall_median_s"] < TARGET_S else 1
+    return 0 if hundred is None or hundred["bytecode cached"]["wall_median_s"] < TARGET_S else 1
 
 
 def render(result: dict) -> str:
-    lines = ["| modules | lines (median) | wall median (min-max) | CPU median | peak RSS | target |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| modules | lines (median) | run | wall median (min-max) | CPU median | peak RSS | target |",
+             "|---|---|---|---|---|---|---|"]
     for size, row in result["sizes"].items():
-        target = f"< {TARGET_S:g} s: {'met' if row['wall_median_s'] < TARGET_S else 'MISSED'}" if size == "100" else ""
-        lines.append(f"| {size} | {row['corpus']['lines_median']:g} | {row['wall_median_s']:.2f} s "
-                     f"({row['wall_min_s']:.2f}-{row['wall_max_s']:.2f}) | {row['cpu_median_s']:.2f} s | "
-                     f"{row['maxrss_mib']:.0f} MiB | {target} |")
+        for kind in ("bytecode cached", "no bytecode"):
+            figures = row[kind]
+            met = figures["wall_median_s"] < TARGET_S
+            judged = size == "100" and kind == "bytecode cached"
+            target = f"< {TARGET_S:g} s: {'met' if met else 'MISSED'}" if judged else ""
+            wall = f"{figures['wall_median_s']:.2f} s ({figures['wall_min_s']:.2f}-{figures['wall_max_s']:.2f})"
+            lines.append(f"| {size} | {row['corpus']['lines_median']:g} | {kind} | {wall} | "
+                         f"{figures['cpu_median_s']:.2f} s | {figures['maxrss_mib']:.0f} MiB | {target} |")
     load = result["machine"]
     lines.append("")
     lines.append(f"{load['cpus']} CPUs, load average {load['load_average_at_start'][0]:.2f} at start and "
                  f"{load['load_average_at_end'][0]:.2f} at the end.")
     if "profile" in result:
-        shares = ", ".join(f"{k.strip('/') or k} {v}%" for k, v in result["profile"]["share_pct"].items())
-        lines += ["", f"Profile (share of own time): {shares}."]
+        shares = ", ".join(f"{k} {v}%" for k, v in result["profile"]["share_pct"].items())
+        files = result["profile"]["hcl_files"]
+        lines += ["", f"Profile (share of own time): {shares}. HCL files left to python-hcl2's grammar: "
+                      f"{files['left_to_the_grammar']} of {files['files']}."]
     return "\n".join(lines) + "\n"
 
 

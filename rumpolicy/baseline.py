@@ -9,7 +9,12 @@ then reports only findings whose fingerprint is not recorded. A fingerprint is a
   (``aws://ACCOUNT/REGION``, ``aws://ACCOUNT``) as it is,
 - the subject (logical id, Terraform address, ARN),
 - the JSON pointer with list indices replaced by ``*`` (the property, not its position), and
-- the message, which quotes the offending value.
+- the message without its words: the rule's message id and its parameters in canonical form
+  (``rumpolicy.model.messages``), which hold the offending value. Rewording a message, or a fix to
+  how a dialect spells a property, leaves fingerprints alone.
+
+Baselines of version 1 hashed the rendered message instead; they are still read, and their
+findings matched by that older fingerprint, until the baseline is next written (as version 2).
 
 Line numbers are not part of it: edits that move lines leave fingerprints alone, while a change
 of the offending value makes a new finding. Live findings have no lines, and nothing of a run
@@ -28,15 +33,17 @@ import hashlib
 import json
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from rumpolicy import __version__
 from rumpolicy.findings import Finding
 from rumpolicy.paths import project_path
-from rumpolicy.report.escape import json_safe
+from rumpolicy.escape import json_safe
 
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 NEVER_BASELINED = ("RUM-SRC-000", "RUM-SRC-003")
 INDEX_TOKEN = re.compile(r"/\d+(?=/|$)")
 
@@ -50,8 +57,21 @@ def normalized_pointer(pointer: str) -> str:
 
 
 def fingerprint(finding: Finding, root: Path) -> str:
+    if finding.message_id:
+        said = "\x1e".join([finding.message_id, *(f"{name}={value}" for name, value in finding.params)])
+    else:
+        said = finding.message          # no message table (a plugin's rule, a loader's sentence)
+    return _hash(finding, root, said)
+
+
+def text_fingerprint(finding: Finding, root: Path) -> str:
+    """The fingerprint of version-1 baselines: the rendered message in place of its id and parameters."""
+    return _hash(finding, root, finding.message)
+
+
+def _hash(finding: Finding, root: Path, said: str) -> str:
     parts = (finding.rule_id, project_path(finding.location.source, root), finding.subject,
-             normalized_pointer(finding.location.pointer), finding.message)
+             normalized_pointer(finding.location.pointer), said)
     # surrogatepass: a file name that is not UTF-8, or a lone surrogate from JSON, still has a fingerprint
     # (and every other text keeps the one it had).
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
@@ -76,31 +96,43 @@ def write(path: Path, findings: Iterable[Finding], root: Path) -> int:
     return len(entries)
 
 
-def read(path: Path) -> Counter[str]:
-    """The fingerprints recorded in a baseline file, with how often each was recorded."""
+@dataclass(frozen=True)
+class Recorded:
+    """The fingerprints of a baseline file, with how often each was recorded, and how they were made."""
+
+    counts: Counter
+    version: int
+
+
+def read(path: Path) -> Recorded:
+    """The fingerprints recorded in a baseline file."""
     try:
         document = json.loads(path.read_text("utf-8"))
     except OSError as exc:
         raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from exc
     except ValueError as exc:
         raise BaselineError(f"baseline {path} is not JSON: {exc}") from exc
-    if not isinstance(document, dict) or document.get("version") != BASELINE_VERSION:
-        raise BaselineError(f"baseline {path} is not a rumpolicy baseline (version {BASELINE_VERSION})")
+    if not isinstance(document, dict) or document.get("version") not in READABLE_VERSIONS:
+        raise BaselineError(f"baseline {path} is not a rumpolicy baseline (version "
+                            f"{' or '.join(map(str, READABLE_VERSIONS))})")
     entries = document.get("findings")
     if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str)
                                                 for e in entries):
         raise BaselineError(f"baseline {path}: `findings` must be a list of entries with a `fingerprint`")
-    return Counter(e["fingerprint"] for e in entries)
+    return Recorded(Counter(e["fingerprint"] for e in entries), document["version"])
 
 
-def new_findings(findings: list[Finding], recorded: Counter[str], root: Path) -> tuple[list[Finding], int]:
+def new_findings(findings: list[Finding], recorded: "Recorded | Counter[str]", root: Path) -> tuple[list[Finding], int]:
     """The findings the baseline does not excuse, and how many it excused."""
-    left = Counter(recorded)
+    if isinstance(recorded, Counter):
+        recorded = Recorded(recorded, BASELINE_VERSION)
+    left = Counter(recorded.counts)
+    key_of = fingerprint if recorded.version >= 2 else text_fingerprint
     kept: list[Finding] = []
     excused = 0
     for finding in findings:
         if baselinable(finding):
-            key = fingerprint(finding, root)
+            key = key_of(finding, root)
             if left[key] > 0:
                 left[key] -= 1
                 excused += 1

@@ -9,7 +9,7 @@ rule's severity from the first letter of its id, so the id is
 with the areas numbered in ``AREA_CODES`` (a fixed table: ids never depend on discovery order).
 Every message starts with the rumpolicy id, and with the severity where a finding's differs from
 its rule's default (the id's letter cannot show it). Each template is checked once by rumpolicy,
-on the template cfn-lint decoded (after transforms); findings are handed back to cfn-lint as
+on the template cfn-lint decoded (after transforms), by the stages of every run (``rumpolicy.api``); findings are handed back to cfn-lint as
 matches at the path of their JSON pointer, so cfn-lint places them on their line and honours its
 own ``Metadata: cfn-lint: config: ignore_checks``. Deploy targets stay symbolic, as in
 ``rumpolicy check`` without ``--region``/``--account``.
@@ -52,22 +52,16 @@ def _plain(template: Any) -> Any:
 
 
 def template_findings(cfn) -> list[Finding]:
+    """rumpolicy's findings on the template cfn-lint decoded: the load stage of a template, then the
+    judging stages of every run (``rumpolicy.api.judge``), kept to this template's own findings."""
     if cfn in _RUNS:
         return _RUNS[cfn]
-    from rumpolicy.engine import run
-    from rumpolicy.load.cfn_intrinsics import StackEnv
-    from rumpolicy.load.cloudformation import load_template
-    from rumpolicy.load.source import ParsedSource
-    from rumpolicy.model.inputs import InputFile
-    from rumpolicy.model.link import link
+    from rumpolicy.api import Options, judge
+    from rumpolicy.load.files import load_decoded_template
 
     source = cfn.filename or "template"
-    file = InputFile(source, True, kind="cloudformation")
-    inventory = load_template(ParsedSource(source, "json", _plain(cfn.template), {}), file,
-                              StackEnv(partition="aws", region=None, account=None), {})
-    link(inventory)
-    inventory.files.append(file)
-    findings = [f for f in run(inventory).findings if f.location.source == source]
+    inventory = load_decoded_template(source, _plain(cfn.template), Options().load)
+    findings = judge(inventory, Options(), only_source=source).findings
     _RUNS[cfn] = findings
     return findings
 
@@ -98,7 +92,6 @@ def _make(found: Rule, rule_id: str) -> type:
                                      f"{found.id}{severity} {finding.message}"))
         return matches
 
-    from rumpolicy.docs import help_url
 
     return type(found.id.replace("-", ""), (CloudFormationLintRule,), {
         "__module__": __name__,
@@ -106,7 +99,7 @@ def _make(found: Rule, rule_id: str) -> type:
         "id": rule_id,
         "shortdesc": f"{found.id} {found.name}",
         "description": found.summary,
-        "source_url": help_url(found),
+        "source_url": found.help_url,
         "tags": ["rumpolicy", "rum", found.area],
         "match": match,
     })

@@ -6,8 +6,11 @@ argument, invalid configuration, unreadable baseline, unwritable output, standar
 a defect of rumpolicy (a rule or loader that crashed, RUM-SRC-003, whatever ``--fail-on``,
 suppressions and baselines say; or an unexpected exception anywhere, one line on stderr), 130 when
 interrupted. When several apply, the highest wins. ``audit`` shares the configuration, suppressions,
-baselines and exit status with ``check`` (``_settings``, ``_judge``), and also exits 2 when it could
+baselines and exit status with ``check`` (``_settings``, ``_judged``), and also exits 2 when it could
 read nothing.
+
+The CLI parses arguments and prints: every run is ``rumpolicy.api`` (``load`` and ``judge`` for
+``check``, ``audit``), the sequence the cfn-lint plugin and library users call too.
 
 Reports: ``--format F`` may be repeated, and ``-o FILE`` names the file for the ``--format`` just
 before it (see ``outputs_from``); ``emit_reports`` renders and writes them for every subcommand.
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from rumpolicy import __version__
+from rumpolicy import __version__, aws
 from rumpolicy.findings import Severity
 
 if TYPE_CHECKING:
@@ -45,9 +48,7 @@ exit status:
 when several apply, the highest wins; a reader that leaves early (| head) does not change it"""
 MACHINE_FORMATS = ("json", "sarif", "junit", "gitlab")     # read by programs: always UTF-8
 FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown")
-REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-ACCOUNT = re.compile(r"^\d{12}$")
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
+REGION, ACCOUNT, PARTITIONS = aws.REGION, aws.ACCOUNT_ID, aws.PARTITIONS
 
 
 def _size(text: str) -> int:
@@ -263,7 +264,7 @@ def _discard_stdout() -> None:
 
 
 def _shown(text: str) -> str:
-    from rumpolicy.report.escape import visible
+    from rumpolicy.escape import visible
     return visible(text)
 
 
@@ -315,12 +316,9 @@ def _use_color(stream, disabled: bool) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from rumpolicy.load import LoadOptions, discover
-    from rumpolicy.load.files import load_candidates
+    from rumpolicy import api
+    from rumpolicy.load import LoadOptions
     from rumpolicy.load.iam_json import declared_monitor
-    from rumpolicy.report import FileTally
 
     settings = _settings(args)
     if settings is None:
@@ -347,17 +345,42 @@ def _check(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         names[name] = arn
-    options = LoadOptions(app_monitors=tuple(app_monitors), region=args.region or config.region,
-                          account=args.account or config.account,
-                          partition=args.partition or config.partition or "aws",
-                          max_file_size=args.max_file_size, parameters=dict(args.parameter),
-                          var_files=tuple(var_files))
-    candidates = [c for c in discover(args.paths) if not config.is_excluded(c.path)]
-    if args.skip_unrecognized:
-        candidates = [replace(c, explicit=False) for c in candidates]
-    inventory = load_candidates(candidates, options)
-    files = FileTally.of(inventory.files)
-    return _judge(args, config, outputs, inventory, files_checked=files.checked, files=files)
+    load_options = LoadOptions(app_monitors=tuple(app_monitors), region=args.region or config.region,
+                               account=args.account or config.account,
+                               partition=args.partition or config.partition or "aws",
+                               max_file_size=args.max_file_size, parameters=dict(args.parameter),
+                               var_files=tuple(var_files))
+    options = _options(args, config, outputs, load=load_options, skip_unrecognized=args.skip_unrecognized)
+    inventory = api.load(args.paths, options)
+    from rumpolicy.report import FileTally
+    return _judged(args, config, outputs, lambda: api.judge(inventory, options, files=FileTally.of(inventory.files)))
+
+
+def _options(args: argparse.Namespace, config: "Config", outputs: Sequence[Output], **given):
+    from rumpolicy.api import Options
+
+    return Options(config=config, baseline=args.baseline, write_baseline=args.write_baseline,
+                   chains=any(o.format == "markdown" for o in outputs), **given)
+
+
+def _judged(args: argparse.Namespace, config: "Config", outputs: Sequence[Output], judge) -> int:
+    """Run the pipeline's judging stages (``judge()``) and write the reports; the exit status."""
+    from rumpolicy.baseline import BaselineError
+
+    try:
+        report = judge()
+    except BaselineError as exc:
+        print(f"rumpolicy: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if report.recorded is not None:
+        print(f"rumpolicy: recorded {report.recorded} finding{'s' if report.recorded != 1 else ''} in "
+              f"{args.write_baseline}", file=sys.stderr)
+    if os.environ.get("RUMPOLICY_DEBUG"):
+        for failure in report.result.failures:
+            sys.stderr.write(f"{failure.rule_id} on {failure.subject}:\n{failure.trace}\n")
+    fail_on = Severity(args.fail_on or config.fail_on or "error")
+    return emit_reports(report, outputs, fail_on=fail_on, root=report.root, no_color=args.no_color,
+                        show_suppressed=args.show_suppressed, rules=report.rules)
 
 
 def _settings(args: argparse.Namespace) -> "tuple[Config, list[Output]] | None":
@@ -373,64 +396,6 @@ def _settings(args: argparse.Namespace) -> "tuple[Config, list[Output]] | None":
     except (ConfigError, ValueError) as exc:
         print(f"rumpolicy: error: {exc}", file=sys.stderr)
         return None
-
-
-def _judge(args: argparse.Namespace, config: "Config", outputs: Sequence[Output], inventory, *, files_checked: int,
-           coverage: tuple | None = None, live_scopes: dict[str, bool] | None = None,
-           record_baseline: bool = True, files=None) -> int:
-    """What ``check`` and ``audit`` do once the inputs are read, and the exit status.
-
-    ``files``: for ``check``, the FileTally of the inputs (the summary says what became of each file).
-
-    Runs the selected rules, applies the suppressions (``live_scopes``: the audit's locations and
-    whether each was read completely), the severity overrides and the baseline, then writes the
-    reports. ``record_baseline`` False leaves ``--write-baseline``'s file as it was (an audit that
-    could read nothing).
-    """
-    from dataclasses import replace
-
-    from rumpolicy import baseline, suppress
-    from rumpolicy.config import override_severity, selected_rules
-    from rumpolicy.engine import run
-    from rumpolicy.paths import project_root
-    from rumpolicy.report import Report
-
-    rules = selected_rules(config)
-    result = run(inventory, rules)
-    result = suppress.apply(result, inventory.files, config.suppress, rules_run={r.id for r in rules},
-                            live_scopes=live_scopes)
-    result = replace(result, findings=override_severity(result.findings, config.severity))
-    root = project_root()
-    baselined = 0
-    write_to = args.write_baseline if record_baseline else None
-    try:
-        if write_to:
-            recorded = baseline.write(Path(write_to), result.findings, root)
-            print(f"rumpolicy: recorded {recorded} finding{'s' if recorded != 1 else ''} in {write_to}",
-                  file=sys.stderr)
-        baseline_file = write_to or args.baseline
-        if baseline_file:
-            kept, baselined = baseline.new_findings(result.findings, baseline.read(Path(baseline_file)), root)
-            result = replace(result, findings=kept)
-    except baseline.BaselineError as exc:
-        print(f"rumpolicy: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    report = Report(result, files_checked=files_checked, files=files, coverage=coverage, baselined=baselined,
-                    chains=_chains(inventory, result, outputs))
-    if os.environ.get("RUMPOLICY_DEBUG"):
-        for failure in result.failures:
-            sys.stderr.write(f"{failure.rule_id} on {failure.subject}:\n{failure.trace}\n")
-    fail_on = Severity(args.fail_on or config.fail_on or "error")
-    return emit_reports(report, outputs, fail_on=fail_on, root=root, no_color=args.no_color,
-                        show_suppressed=args.show_suppressed, rules=rules)
-
-
-def _chains(inventory, result, outputs: Sequence[Output]) -> tuple | None:
-    """The per-monitor chains the Markdown report shows (computed only when it is asked for)."""
-    if not any(o.format == "markdown" for o in outputs):
-        return None
-    from rumpolicy.report.markdown import chains
-    return chains(inventory, result)
 
 
 def add_audit_parser(commands) -> None:
@@ -494,9 +459,9 @@ def _audit(args: argparse.Namespace) -> int:
     """``rumpolicy audit``: exit 0/1 as ``check``; 2 for usage errors and when nothing could be checked.
 
     The configuration, suppressions, severity overrides and baselines work as in ``check``
-    (``_judge``); a baseline is not rewritten by an audit that could read nothing.
+    (``rumpolicy.api.judge``); a baseline is not rewritten by an audit that could read nothing.
     """
-    from rumpolicy.audit import AuditError, AuditOptions, run_audit
+    from rumpolicy.audit import AuditError, AuditOptions
     from rumpolicy.audit.progress import Progress
     from rumpolicy.audit.readonly import ReadOnlyViolation
 
@@ -516,19 +481,29 @@ def _audit(args: argparse.Namespace) -> int:
                            exclude_accounts=tuple(args.exclude_accounts), external_id=args.external_id,
                            jobs=args.jobs, retry_mode=args.retry_mode, max_attempts=args.max_attempts,
                            deadline=args.deadline)
+    from rumpolicy import api
+
+    audited = None
+
+    def judge():
+        nonlocal audited
+        report = api.audit(options, _options(args, config, outputs), Progress(sys.stderr))
+        audited = report.audit
+        if audited.deadline_reached:
+            print(f"rumpolicy: warning: {audited.deadline_reached}: what was read is checked, the rest is reported "
+                  "as not read (see the coverage)", file=sys.stderr)
+        return report
+
     try:
-        audited = run_audit(options, Progress(sys.stderr))
+        status = _judged(args, config, outputs, judge)
     except AuditError as exc:
         print(f"rumpolicy: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ReadOnlyViolation as exc:     # a defect in rumpolicy: nothing was changed, and nothing is reported
         print(f"rumpolicy: internal error: {exc}", file=sys.stderr)
         return EXIT_DEFECT
-    if audited.deadline_reached:
-        print(f"rumpolicy: warning: {audited.deadline_reached}: what was read is checked, the rest is reported as "
-              "not read (see the coverage)", file=sys.stderr)
-    status = _judge(args, config, outputs, audited.inventory, files_checked=0, coverage=audited.coverage,
-                    live_scopes=audited.scopes_read, record_baseline=audited.checked_anything)
+    if audited is None:
+        return status                    # the baseline could not be read or written: said above
     if not audited.checked_anything:
         kept = f"; {args.write_baseline} was left as it was" if args.write_baseline else ""
         print("rumpolicy: error: nothing could be checked: no region of any account could be read "

@@ -14,12 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rumpolicy.engine import DOC_SECTIONS, Rule, registry
+from rumpolicy.engine import Rule, builtin, import_builtin, index_source, registry
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "rules"
 CONFIG_DOC = ROOT / "docs" / "configuration.md"
 FIXTURES = ROOT / "fixtures" / "rules"
+RULE_INDEX = ROOT / "rules" / "_index.py"
 HELP_BASE = "docs/rules"
 # Where the project publishes this repository's docs/ folder (the namespace of the published schemas).
 DOCS_URL = "https://rumpolicy.dev/"
@@ -28,11 +29,6 @@ DOCS_URL = "https://rumpolicy.dev/"
 def help_uri(found: Rule) -> str:
     """The rule's page, always ``docs/rules/<ID>.md``: no special cases."""
     return f"{HELP_BASE}/{found.id}.md"
-
-
-def help_url(found: Rule) -> str:
-    """``help_uri`` as an absolute URL, for formats that need one (SARIF ``helpUri``)."""
-    return DOCS_URL + help_uri(found)
 
 
 # Code-fence languages of fixture files, by suffix.
@@ -57,23 +53,7 @@ def _fixture_blocks(found: Rule, fixtures: Path | None) -> list[str]:
 
 
 def rule_page(found: Rule, fixtures: Path | None = FIXTURES) -> str:
-    lines = [f"# {found.id}: {found.name}", "", found.summary, "",
-             "| | |", "|---|---|",
-             f"| Severity | `{found.severity.value}` |",
-             f"| Area | `{found.area}` |",
-             f"| Applies to | {', '.join(f'`{kind.__name__}`' for kind in found.subjects)} |",
-             f"| Status | {found.status} (since {found.since}) |"]
-    if found.aliases:
-        lines.append(f"| Also reported for | {', '.join(found.aliases)} |")
-    lines.append("")
-    for title in DOC_SECTIONS:
-        lines += [f"## {title}", "", found.section(title), ""]
-    if found.references:
-        lines += ["## References", ""] + [f"- <{url}>" for url in found.references] + [""]
-    examples = _fixture_blocks(found, fixtures if fixtures and fixtures.is_dir() else None)
-    if examples:
-        lines += ["## Examples", "", "Lines marked `# expect:` are where the rule reports.", ""] + examples
-    return "\n".join(lines).rstrip() + "\n"
+    return found.markdown(_fixture_blocks(found, fixtures if fixtures and fixtures.is_dir() else None))
 
 
 def index_page(rules: tuple[Rule, ...]) -> str:
@@ -179,17 +159,18 @@ def configuration_page(schema: dict[str, Any]) -> str:
 def generate() -> dict[Path, str]:
     from rumpolicy.config import schema
 
-    rules = registry()
+    rules = tuple(r for r in registry() if builtin(r))
     pages = {DOCS / "index.md": index_page(rules)}
     for found in rules:
         pages[DOCS / f"{found.id}.md"] = rule_page(found)
     pages[CONFIG_DOC] = configuration_page(schema())
+    pages[RULE_INDEX] = index_source(import_builtin())
     return pages
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rumpolicy.docs", description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/rules or docs/configuration.md is stale")
+    parser.add_argument("--check", action="store_true", help="exit 1 if docs/rules, docs/configuration.md or rules/_index.py is stale")
     args = parser.parse_args(argv)
     pages = generate()
     stale = [p for p, text in pages.items() if not p.is_file() or p.read_text("utf-8") != text]

@@ -64,6 +64,12 @@ class Finding:
     related: tuple[Location, ...] = ()
     remediation: str | None = None
     suppression: Suppressed | None = None     # set after the engine; a suppressed finding never fails a run
+    # The message without words (rumpolicy.model.messages): its id in the rule's table and each parameter
+    # in canonical form. Baselines hash these, so rewording a message keeps its findings recorded.
+    message_id: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+    # The fix as edits on the model (rumpolicy.model.messages); `remediation` is its text.
+    fix: tuple = field(default=(), compare=False)
 
     @property
     def suppressed(self) -> bool:

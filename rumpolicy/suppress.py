@@ -14,6 +14,10 @@ Three places can suppress a finding, and each needs a reason:
   ``aws://`` paths match the locations of an audit (``LivePattern``), and ``subjects`` globs narrow an
   entry to findings about those resources (ARNs, pool ids, logical ids).
 
+The loaders find the comments and the metadata as they read each file (``rumpolicy.load.suppressions``,
+``InputFile.marks``); this stage reads no file: it resolves the ids the marks name into ``Suppression``
+records, adds the configuration's entries, and decides what each covers.
+
 A suppressed finding stays in the report, marked with its suppression, and never fails the run.
 A suppression without a reason does not take effect. Every suppression that is malformed, names
 no rule, has no reason, or suppresses nothing is reported as RUM-SRC-004; a configuration entry
@@ -27,20 +31,15 @@ from __future__ import annotations
 import gc
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from rumpolicy.engine import RunResult, find_rule, run_subjects
-from rumpolicy.findings import Finding, Location, Span, Suppressed, join_pointer
-from rumpolicy.model.inputs import InputFile, Suppression
+from rumpolicy.findings import Finding, Location, Suppressed
+from rumpolicy.model.inputs import InputFile, Suppression, SuppressionMark
 
 SUPPRESSION_RULE = "RUM-SRC-004"
-# JSON has no comments; `//` starts a comment only in HCL and JavaScript (and HTML's scripts).
-NO_COMMENTS = {".json"}
-SLASH_COMMENTS = {".tf", ".tfvars", ".hcl", ".js", ".mjs", ".cjs", ".ts", ".html", ".htm"}
-HASH_COMMENT = re.compile(r"(?:^|\s)#\s*rumpolicy:\s*ignore\b(?P<rest>.*)$")
-ANY_COMMENT = re.compile(r"(?:^|\s)(?:#|//)\s*rumpolicy:\s*ignore\b(?P<rest>.*)$")
 
 
 @dataclass(frozen=True)
@@ -100,40 +99,6 @@ def _glob(pattern: str, value: str) -> bool:
 
 
 @dataclass
-class SourceCache:
-    """File text and parsed data, read at most once per run."""
-
-    texts: dict[str, str | None] = field(default_factory=dict)
-    parsed: dict[str, object] = field(default_factory=dict)
-
-    def text(self, path: str) -> str | None:
-        if path not in self.texts:
-            from rumpolicy.load.source import SourceError, read_text
-
-            try:
-                self.texts[path] = read_text(path)
-            except (SourceError, OSError):
-                self.texts[path] = None        # the loader has reported it (RUM-SRC-000)
-        return self.texts[path]
-
-    def forget(self, path: str) -> None:
-        """Drop a file's text once its suppressions are read: a large run must not hold every file."""
-        self.texts.pop(path, None)
-        self.parsed.pop(path, None)
-
-    def parse(self, path: str):
-        if path not in self.parsed:
-            from rumpolicy.load.source import SourceError, parse_text
-
-            text = self.text(path)
-            try:
-                self.parsed[path] = parse_text(text, path) if text is not None else None
-            except SourceError:
-                self.parsed[path] = None
-        return self.parsed[path]
-
-
-@dataclass
 class _Active:
     """A suppression with what it covers."""
 
@@ -167,83 +132,35 @@ def _record(kind: str, location: Location, ids: Sequence[str], reason: object, m
     return Suppression(kind, location, tuple(ids), rule_ids, unknown, text or None, malformed)
 
 
-# --- comments -----------------------------------------------------------------------------------------
+# --- comments and CloudFormation metadata ------------------------------------------------------------
 
-def _comment_pattern(path: str) -> re.Pattern | None:
-    suffix = Path(path).suffix.lower()
-    if suffix in NO_COMMENTS:
-        return None
-    return ANY_COMMENT if suffix in SLASH_COMMENTS else HASH_COMMENT
-
-
-def _is_comment_line(line: str) -> bool:
-    stripped = line.lstrip()
-    return stripped.startswith("#") or stripped.startswith("//")
-
-
-def comment_suppressions(path: str, text: str) -> list[_Active]:
-    pattern = _comment_pattern(path)
-    if pattern is None or "rumpolicy" not in text:
-        return []
-    lines = text.splitlines()
+def mark_suppressions(files: Sequence[InputFile],
+                      resolved: dict | None = None) -> list[_Active]:
+    """The suppressions the loaders found in the recognized, readable files, in the order written."""
+    resolved = {} if resolved is None else resolved
     out: list[_Active] = []
-    for number, line in enumerate(lines, start=1):
-        match = pattern.search(line)
-        if match is None:
+    for file in files:
+        if file.kind is None or file.error is not None:
             continue
-        ids_part, _, reason = match.group("rest").partition("--")
-        ids = [i for i in re.split(r"[\s,]+", ids_part.strip()) if i]
-        column = match.start() + (1 if line[match.start()].isspace() else 0) + 1
-        record = _record("comment", Location(path, "", Span(number, column)), ids, reason,
-                         None if ids else "names no rule id (write `rumpolicy: ignore RULE-ID -- reason`)")
-        target = number
-        if _is_comment_line(line):
-            target = number + 1
-            while target <= len(lines) and _is_comment_line(lines[target - 1]):
-                target += 1
-        out.append(_Active(record, lambda f, p=path, t=target: f.location.source == p and f.location.line == t))
+        for mark in file.marks:
+            out.append(_Active(_record(mark.kind, mark.location, mark.ids, mark.reason, mark.malformed,
+                                       resolved=resolved), _covers(mark)))
     return out
 
 
-# --- CloudFormation metadata --------------------------------------------------------------------------
+def _covers(mark: SuppressionMark) -> Callable[[Finding], bool]:
+    source = mark.source
+    if mark.pointer is not None:
+        prefix = mark.pointer
+        under = prefix + "/"
 
-def metadata_suppressions(path: str, cache: SourceCache) -> list[_Active]:
-    text = cache.text(path)
-    if text is None or "rumpolicy" not in text:
-        return []
-    parsed = cache.parse(path)
-    resources = parsed.data.get("Resources") if parsed is not None and isinstance(parsed.data, dict) else None
-    if not isinstance(resources, dict):
-        return []
-    out: list[_Active] = []
-    for logical_id, resource in resources.items():
-        meta = resource.get("Metadata") if isinstance(resource, dict) else None
-        settings = meta.get("rumpolicy") if isinstance(meta, dict) else None
-        if not isinstance(settings, dict) or "ignore" not in settings:
-            continue
-        resource_pointer = join_pointer("/Resources", logical_id)
-        ignore_pointer = join_pointer(resource_pointer, "Metadata", "rumpolicy", "ignore")
-
-        def covers(finding: Finding, p=path, prefix=resource_pointer) -> bool:
+        def in_resource(finding: Finding) -> bool:
             pointer = finding.location.pointer
-            return finding.location.source == p and (pointer == prefix or pointer.startswith(prefix + "/"))
+            return finding.location.source == source and (pointer == prefix or pointer.startswith(under))
 
-        entries = settings["ignore"]
-        if not isinstance(entries, list):
-            where = Location(path, ignore_pointer, parsed.span_for(ignore_pointer))
-            out.append(_Active(_record("metadata", where, (), None, "`ignore` must be a list of "
-                                       "`{id: RULE-ID, reason: ...}` entries"), covers))
-            continue
-        for index, entry in enumerate(entries):
-            pointer = join_pointer(ignore_pointer, index)
-            where = Location(path, pointer, parsed.span_for(pointer))
-            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-                record = _record("metadata", where, (), None,
-                                 "an `ignore` entry must be an object `{id: RULE-ID, reason: ...}`")
-            else:
-                record = _record("metadata", where, (entry["id"],), entry.get("reason"))
-            out.append(_Active(record, covers))
-    return out
+        return in_resource
+    line = mark.line
+    return lambda finding: finding.location.source == source and finding.location.line == line
 
 
 # --- configuration ------------------------------------------------------------------------------------
@@ -401,32 +318,23 @@ def _relative(source: str, base: Path) -> str | None:
 # --- the stage ----------------------------------------------------------------------------------------
 
 def apply(result: RunResult, files: Sequence[InputFile], config: Sequence[ConfigSuppression] = (),
-          rules_run: Iterable[str] | None = None, cache: SourceCache | None = None,
+          rules_run: Iterable[str] | None = None,
           live_scopes: Mapping[str, bool] | None = None) -> RunResult:
     """Mark suppressed findings and add RUM-SRC-004 findings for suppressions that are wrong.
 
-    ``files``: the inputs of the run (comments and metadata are read from the recognized ones);
+    ``files``: the inputs of the run (the comments and metadata their loaders found in the recognized
+    ones, ``InputFile.marks``: no file is read here);
     ``rules_run``: ids of the rules that ran (default: every rule); ``live_scopes``: in an audit, the
     locations read and whether completely (``config_suppressions``).
     """
     # The records of a long `suppress` list, and the RUM-SRC-004 outcome of each: see `paused_gc`.
     with paused_gc():
-        return _apply(result, files, config, rules_run, cache or SourceCache(), live_scopes)
+        return _apply(result, files, config, rules_run, live_scopes)
 
 
 def _apply(result: RunResult, files: Sequence[InputFile], config: Sequence[ConfigSuppression],
-           rules_run: Iterable[str] | None, cache: SourceCache, live_scopes: Mapping[str, bool] | None) -> RunResult:
-    suppressions: list[_Active] = []
-    for file in files:
-        if file.kind is None or file.error is not None:
-            continue
-        text = cache.text(file.path)
-        if text is None:
-            continue
-        suppressions += comment_suppressions(file.path, text)
-        if file.kind == "cloudformation":
-            suppressions += metadata_suppressions(file.path, cache)
-        cache.forget(file.path)
+           rules_run: Iterable[str] | None, live_scopes: Mapping[str, bool] | None) -> RunResult:
+    suppressions = mark_suppressions(files)
     suppressions += config_suppressions(config, files, live_scopes)
     if not suppressions:
         return result

@@ -10,8 +10,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Hypothesis profiles. `ci` (what `.ci/run` loads with --hypothesis-profile=ci, and what Hypothesis
+# itself loads when CI is set) is the thorough one: Hypothesis's CI settings (derandomized, no
+# deadline, no database) with the full example counts. `default`, a developer's `pytest` or
+# `make test`, keeps Hypothesis's defaults with a quarter of the examples.
+THOROUGH_EXAMPLES = 100
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=THOROUGH_EXAMPLES)
+settings.register_profile("default", settings.get_profile("default"), max_examples=THOROUGH_EXAMPLES // 4)
+
+
+def examples(thorough: int) -> int:
+    """An explicit ``max_examples``: ``thorough`` under the ``ci`` profile, scaled like the loaded profile.
+
+    Called in ``@settings(max_examples=examples(300))``, when the test module is imported, which is
+    after pytest has loaded the profile named by ``--hypothesis-profile``.
+    """
+    return max(1, round(thorough * settings().max_examples / THOROUGH_EXAMPLES))
 
 
 @dataclass
@@ -46,6 +64,38 @@ def run_subprocess(*args: str, env: dict | None = None, timeout: float = 60, cwd
     proc = subprocess.run([sys.executable, "-m", "rumpolicy", *args], capture_output=True, text=True,
                           timeout=timeout, env=full_env, cwd=cwd or ROOT)
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def _xdist_worker() -> bool:
+    return bool(os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+def pytest_collection_modifyitems(items):
+    """With pytest-xdist, the tests that need the pre-commit hook's environment go first.
+
+    They go to one process, in the first batch; it builds that environment first (``hook_env`` in
+    tests/test_precommit.py) while the other process runs other tests.
+    """
+    if _xdist_worker():
+        items.sort(key=lambda item: "hook_env" not in item.fixturenames)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hook_env_build(request, tmp_path_factory):
+    """The pre-commit hook's environment (tests/test_precommit.py), when a test of the session needs it.
+
+    In a single process, started in the background as the session's first test starts, so that it is
+    built on the second core while the other tests run; the tests that need it wait for it. (With
+    pytest-xdist, ``hook_env`` builds it in the process that runs them, first.)
+    """
+    if _xdist_worker() or not any("hook_env" in item.fixturenames for item in request.session.items):
+        yield None
+        return
+    from tests.test_precommit import HookEnvBuild
+
+    build = HookEnvBuild(tmp_path_factory)
+    yield build
+    build.stop()
 
 
 def pytest_addoption(parser):

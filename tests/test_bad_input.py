@@ -48,7 +48,12 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+# 50,000 levels of nesting: seconds each, so a benchmark-sized case (run by .ci/run, not by a plain `pytest`).
+DEEP = {"deep-json", "deep-yaml-flow"}
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, marks=[pytest.mark.bench] if case in DEEP else [])
+                                  for case in sorted(CASES)])
 def test_bad_input_is_a_located_finding(tmp_path, case):
     name, text, line = CASES[case]
     path = tmp_path / name

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from rumpolicy.config import load_config, schema
 from rumpolicy.docs import config_example, config_example_toml
-from tests.conftest import ROOT
+from tests.conftest import ROOT, examples
 
 EXAMPLES = ROOT / "examples"
 BROKEN = (EXAMPLES / "broken" / "rum-shop.yaml").read_text()
@@ -188,7 +188,7 @@ ENTRIES = st.lists(st.one_of(
     ENTRY_VALUES), max_size=4)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(entries=ENTRIES)
 def test_the_compiled_suppress_check_agrees_with_jsonschema(entries):
     from rumpolicy.config import _suppress_validator

@@ -31,7 +31,7 @@ BROKEN = EXAMPLES / "broken" / "rum-shop.yaml"
 def crashing_rule():
     """RUM-MON-001 raises on every monitor (a rule's check is set on its frozen record, then put back)."""
     found = find_rule("RUM-MON-001")
-    original = found.check
+    original = found.loaded().check
 
     def crash(monitor):
         raise KeyError("boom")

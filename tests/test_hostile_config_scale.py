@@ -69,6 +69,7 @@ def parses(monkeypatch):
     return calls
 
 
+@pytest.mark.bench
 def test_sixty_thousand_entries_are_read_once_and_the_last_still_applies(cli, tmp_path, monkeypatch, parses):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "stacks" / "broken").mkdir(parents=True)

@@ -359,21 +359,22 @@ def test_a_loader_defect_spares_the_other_files(tmp_path, monkeypatch):
 
 
 def test_a_terraform_defect_spares_the_other_modules(tmp_path, monkeypatch):
-    from rumpolicy.load import LoadOptions, discover, files
+    from rumpolicy.load import LoadOptions, discover, files, terraform_hcl
 
     for name in ("one", "two"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "main.tf").write_text(
             'resource "aws_cognito_identity_pool" "pool" {\n  identity_pool_name = "p"\n'
             '  allow_unauthenticated_identities = true\n}\n')
-    real = files.load_configurations
+    real = terraform_hcl.load_configurations
 
     def load_configurations(candidates, options):
         if any("/one/" in c.path for c in candidates):
             raise RuntimeError("defect")
         return real(candidates, options)
 
-    monkeypatch.setattr(files, "load_configurations", load_configurations)
+    # The loader imports it when a run has Terraform files.
+    monkeypatch.setattr(terraform_hcl, "load_configurations", load_configurations)
     inventory = files.load_candidates(list(discover([str(tmp_path)])), LoadOptions())
     defects = [f for f in inventory.files if f.defect is not None]
     assert [Path(f.path).parent.name for f in defects] == ["one"]

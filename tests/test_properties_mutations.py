@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from rumpolicy.cli import main
 from rumpolicy.load.source import SourceError, parse_text
-from tests.conftest import ROOT
+from tests.conftest import ROOT, examples
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown")
 INPUTS = ROOT / "fixtures" / "inputs"
@@ -301,7 +301,7 @@ def _run(folder: Path, args: tuple[str, ...]) -> tuple[int | str, str, dict, lis
 
 # About 15 s on 2 shared cores; each example is one in-process check writing seven reports.
 # Without the explain phase, which would add some 20 s to a failing run; the shrunk input is in the message.
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+@settings(max_examples=examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
           phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])
 @given(seed=st.sampled_from(SEEDS), data=st.data())
 def test_mutated_examples_are_findings_never_crashes(seed, data):

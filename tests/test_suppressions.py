@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, examples
 
 EXAMPLES = ROOT / "examples"
 BROKEN = (EXAMPLES / "broken" / "rum-shop.yaml").read_text()
@@ -208,7 +208,7 @@ def _glob(parts: list[str], negated: bool, trailing_slash: bool, rooted: bool) -
 GLOBS = st.builds(_glob, st.lists(GLOB_SEGMENTS, min_size=1, max_size=4), st.booleans(), st.booleans(), st.booleans())
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(entry_paths=st.lists(st.lists(GLOBS, max_size=3), min_size=1, max_size=6),
        files=st.lists(st.lists(SEGMENTS, min_size=1, max_size=4), min_size=1, max_size=4))
 def test_the_path_index_agrees_with_pathspec_on_every_entry(tmp_path, entry_paths, files):
@@ -251,3 +251,39 @@ def test_many_configuration_entries_each_judged_on_its_own(cli, workdir):
     src = {f["location"]["line"]: f["message"] for f in report["findings"] if f["rule_id"] == "RUM-SRC-004"}
     # The one that also matched did suppress (it is not unused); the `aws://` entry is left to audits.
     assert src == {902: "the config suppression of `RUM-PERM-005` gives no reason, so it does not take effect"}
+
+
+@pytest.mark.parametrize("path, text, expected", [
+    # (line written, column, ids, reason, line covered, malformed)
+    ("t.yaml", "a: 1  # rumpolicy: ignore RUM-PERM-004 -- shared\n",
+     [(1, 7, ("RUM-PERM-004",), " shared", 1, False)]),
+    ("t.yaml", "# rumpolicy: ignore RUM-PERM-004, RUM-PERM-005 -- x\n# other\n\nb: 2\n",
+     [(1, 1, ("RUM-PERM-004", "RUM-PERM-005"), " x", 3, False)]),
+    ("t.yaml", "a: 1  // rumpolicy: ignore RUM-PERM-004 -- YAML has no // comments\n", []),
+    ("main.tf", "  x = 1 // rumpolicy: ignore RUM-PERM-004 -- hcl\n", [(1, 9, ("RUM-PERM-004",), " hcl", 1, False)]),
+    ("app.js", "// rumpolicy: ignore\nnew AwsRum();\n", [(1, 1, (), "", 2, True)]),
+    ("p.json", '{"a": "# rumpolicy: ignore RUM-PERM-004 -- no comments in JSON"}\n', []),
+])
+def test_the_loaders_comment_marks(path, text, expected):
+    """What the loaders find in a file's text as they read it (rumpolicy.load.suppressions)."""
+    from rumpolicy.load.suppressions import comment_marks
+
+    marks = comment_marks(path, text)
+    assert [(m.location.line, m.location.column, m.ids, m.reason, m.line, m.malformed is not None)
+            for m in marks] == expected
+    assert all(m.kind == "comment" and m.source == path and m.pointer is None for m in marks)
+
+
+def test_the_loaders_metadata_marks():
+    from rumpolicy.load.source import parse_text
+    from rumpolicy.load.suppressions import metadata_marks
+
+    text = ("Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Metadata:\n      rumpolicy:\n        ignore:\n"
+            "          - {id: RUM-PERM-005, reason: an SCP}\n          - just text\n"
+            "  Pool:\n    Type: AWS::Cognito::IdentityPool\n    Metadata: {rumpolicy: {ignore: RUM-POOL-002}}\n")
+    marks = metadata_marks("t.yaml", parse_text(text, "t.yaml"))
+    assert [(m.location.pointer, m.location.line, m.ids, m.reason, m.pointer, m.malformed is not None)
+            for m in marks] == [
+        ("/Resources/Role/Metadata/rumpolicy/ignore/0", 7, ("RUM-PERM-005",), "an SCP", "/Resources/Role", False),
+        ("/Resources/Role/Metadata/rumpolicy/ignore/1", 8, (), None, "/Resources/Role", True),
+        ("/Resources/Pool/Metadata/rumpolicy/ignore", 11, (), None, "/Resources/Pool", True)]

@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator
 
+from rumpolicy.chain.coverage import is_declaration, resource_policy_grants
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
-from rumpolicy.model.coverage import is_declaration, resource_policy_grants
-from rumpolicy.model.dialect import prop, render_for
+from rumpolicy.model.messages import Listed, Prop, Value, canonical, words
+
+MESSAGES = {
+    "grants-undecided": "whether the resource-based policy allows `rum:PutRumEvents` on this app monitor could not "
+                        "be decided, so its authorization path was not checked",
+    "policy-name-at-deploy": "{policy} names its app monitor by a value known only at deployment (`{name}`), so "
+                             "whether app monitor {monitor} has a resource-based policy was not checked",
+    "policy-not-in-input": "app monitor {monitor} has no `{pool_id}` and its resource-based policy is not part of "
+                           "the input, so its authorization path was not checked{hint}",
+    "no-authorization": "app monitor {monitor} has no `{pool_id}`, no resource-based policy, and no declaration "
+                        "that credentials are vended elsewhere{hint}",
+    "policy-allows-nothing": "app monitor {monitor} has no `{pool_id}`, a resource-based policy that allows no "
+                             "`rum:PutRumEvents` on it, and no declaration that credentials are vended elsewhere{hint}",
+    # The {hint} of the three above when the input has pools that no monitor names (_Phrase, below).
+    "hint-unnamed-pool": "; identity pool {pools} in the same input is named by no app monitor: set `{pool_id}` on "
+                         "the monitor to it (and `{guest_role}` to its role for the basic flow)",
+    "hint-unnamed-pools": "; identity pools {pools} in the same input are named by no app monitor: set `{pool_id}` "
+                          "on the monitor to one of them (and `{guest_role}` to its role for the basic flow)",
+    "unnamed-pool": "{pool} (role {role} attached as `unauthenticated` by {attachment})",
+    "unnamed-pool-role-arn": "{pool} (role `{role}` attached as `unauthenticated` by {attachment})",
+}
 
 
 @rule(id="RUM-MON-003", name="app-monitor-without-authorization", severity=Severity.WARNING,
       subject=AppMonitor,
       references=("https://docs.aws.amazon.com/cloudwatchrum/latest/APIReference/API_CreateAppMonitor.html",
-                  "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html"))
+                  "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html"),
+      messages=MESSAGES)
 def app_monitor_without_authorization(monitor: AppMonitor) -> Iterator:
     """The app monitor has no authorization path the linter can see.
 
@@ -78,40 +100,48 @@ def app_monitor_without_authorization(monitor: AppMonitor) -> Iterator:
     if grants is True:
         return
     if grants is None:
-        yield Undecided(monitor.resource_policy or monitor,
-                        "whether the resource-based policy allows `rum:PutRumEvents` on this app monitor could not "
-                        "be decided, so its authorization path was not checked")
+        yield Undecided(monitor.resource_policy or monitor, "grants-undecided")
         return
     if not monitor.resource_policies and monitor.unresolved_resource_policies:
         policy = monitor.unresolved_resource_policies[0]
-        yield Undecided(monitor, f"{policy.subject} names its app monitor by a value known only at deployment "
-                                 f"(`{render_for(monitor, policy.monitor_name.value)}`), so whether app monitor "
-                                 f"{monitor.subject} has a resource-based policy was not checked")
+        yield Undecided(monitor, "policy-name-at-deploy", policy=policy,
+                        name=Value(monitor, policy.monitor_name.value), monitor=monitor)
         return
-    pool_id = prop(monitor, "IdentityPoolId")
+    pool_id = Prop(monitor, "IdentityPoolId")
     hint = _unnamed_pool_hint(monitor)
     if not monitor.resource_policies and not is_declaration(monitor) and not monitor.resource_policy_read:
-        yield Undecided(monitor, f"app monitor {monitor.subject} has no `{pool_id}` and its resource-based "
-                                 f"policy is not part of the input, so its authorization path was not checked{hint}")
+        yield Undecided(monitor, "policy-not-in-input", monitor=monitor, pool_id=pool_id, hint=hint)
         return
-    what = ("a resource-based policy that allows no `rum:PutRumEvents` on it" if monitor.resource_policies
-            else "no resource-based policy")
     related = tuple(dict.fromkeys(offer.pool.location for offer in monitor.unnamed_pools))
-    yield Violation(monitor, f"app monitor {monitor.subject} has no `{pool_id}`, {what}, and no "
-                             f"declaration that credentials are vended elsewhere{hint}", related=related)
+    yield Violation(monitor, "policy-allows-nothing" if monitor.resource_policies else "no-authorization",
+                    monitor=monitor, pool_id=pool_id, hint=hint, related=related)
 
 
-def _unnamed_pool_hint(monitor: AppMonitor) -> str:
+@dataclass(frozen=True)
+class _Phrase:
+    """A part of a message, worded by a template of MESSAGES: a parameter of the message it is part of."""
+
+    message_id: str
+    params: tuple[tuple[str, object], ...]
+
+    def words(self) -> str:
+        return MESSAGES[self.message_id].format_map({name: words(value) for name, value in self.params})
+
+    def canonical(self) -> str:
+        return f"{self.message_id}(" + ", ".join(f"{name}={canonical(value)}" for name, value in self.params) + ")"
+
+
+def _unnamed_pool_hint(monitor: AppMonitor) -> _Phrase | str:
     """Where the monitor's pool probably is: the pools of its input that no monitor names."""
     if not monitor.unnamed_pools:
         return ""
     described = []
     for offer in monitor.unnamed_pools:
-        role = offer.role.subject if offer.role is not None else f"`{render_for(monitor, offer.role_arn.value)}`"
-        described.append(f"{offer.pool.subject} (role {role} attached as `unauthenticated` by "
-                         f"{offer.attachment.subject})")
-    pools = ("identity pool " + described[0] if len(described) == 1
-             else "identity pools " + ", ".join(described))
-    one, verb = ("it", "is") if len(described) == 1 else ("one of them", "are")
-    return (f"; {pools} in the same input {verb} named by no app monitor: set `{prop(monitor, 'IdentityPoolId')}` "
-            f"on the monitor to {one} (and `{prop(monitor, 'GuestRoleArn')}` to its role for the basic flow)")
+        if offer.role is not None:
+            message_id, role = "unnamed-pool", offer.role
+        else:
+            message_id, role = "unnamed-pool-role-arn", Value(monitor, offer.role_arn.value)
+        described.append(_Phrase(message_id, (("pool", offer.pool), ("role", role), ("attachment", offer.attachment))))
+    return _Phrase("hint-unnamed-pool" if len(described) == 1 else "hint-unnamed-pools",
+                   (("pools", Listed(tuple(described))), ("pool_id", Prop(monitor, "IdentityPoolId")),
+                    ("guest_role", Prop(monitor, "GuestRoleArn"))))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from rumpolicy.aws import POOL_ID
+from rumpolicy.chain.coverage import resource_policy_grants
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
-from rumpolicy.model.arns import POOL_ID, split_literal
-from rumpolicy.model.coverage import resource_policy_grants
-from rumpolicy.model.dialect import prop, render_for
+from rumpolicy.model.arns import split_literal
+from rumpolicy.model.messages import Prop, Value
 from rumpolicy.model.symbols import PSEUDO, Symbol, has_symbols, is_unknown, parts
 
 MAX_LENGTH = 55      # botocore cognito-identity ``IdentityPoolId``
@@ -18,7 +19,22 @@ MAX_LENGTH = 55      # botocore cognito-identity ``IdentityPoolId``
 @rule(id="RUM-MON-002", name="identity-pool-id-missing-or-malformed", severity=Severity.ERROR,
       subject=AppMonitor,
       references=("https://docs.aws.amazon.com/cloudwatchrum/latest/APIReference/API_CreateAppMonitor.html",
-                  "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html"))
+                  "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html"),
+      messages={
+          "grants-undecided": "the app monitor has `{guest_role}` but no `{pool_id}`, and whether its resource-based "
+                              "policy authorizes browsers instead could not be decided",
+          "pool-id-missing": "app monitor {monitor} sets `{guest_role}` `{role_arn}` but no `{pool_id}`, so the web "
+                             "client gets no Cognito credentials",
+          "pool-id-unresolved": "`{pool_id}` could not be resolved ({value}), so its format was not checked",
+          "pool-id-not-string": "`{pool_id}` `{value}` is not a string",
+          "pool-id-empty": "`{pool_id}` `{value}` is empty",
+          "pool-id-upper-case": "`{pool_id}` `{value}` has upper-case letters in its GUID; identity pool ids use "
+                                "lower-case hex",
+          "pool-id-arn": "`{pool_id}` `{value}` is an ARN; `{pool_id}` takes the pool id (`REGION:GUID`)",
+          "pool-id-malformed": "`{pool_id}` `{value}` is not an identity pool id of the form `REGION:GUID`",
+          "pool-id-undecided": "`{pool_id}` `{value}` is only known at deployment and names no identity pool of "
+                               "this input, so its format was not checked",
+      })
 def identity_pool_id_missing_or_malformed(monitor: AppMonitor) -> Iterator:
     """A Cognito-based app monitor does not declare a well-formed identity pool id.
 
@@ -28,7 +44,7 @@ def identity_pool_id_missing_or_malformed(monitor: AppMonitor) -> Iterator:
 
     * `IdentityPoolId` must be set; `GuestRoleArn` without it is reported at `GuestRoleArn`;
     * a literal `IdentityPoolId` must have the form `REGION:GUID` with a lower-case GUID, at most
-      55 characters (`^[a-z]{2}(-[a-z]+)+-\\d+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);
+      55 characters (`^[a-z]{2,4}(-[a-z]+)+-\\d+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);
     * a `!Ref` to an identity pool of the same input is well-formed by construction; any other value
       only known at deployment (a parameter, an import) is reported as not checked (RUM-SRC-001).
 
@@ -57,7 +73,7 @@ def identity_pool_id_missing_or_malformed(monitor: AppMonitor) -> Iterator:
     ```
     """
     node = monitor.identity_pool_id
-    pool_id, guest_role = prop(monitor, "IdentityPoolId"), prop(monitor, "GuestRoleArn")
+    pool_id, guest_role = Prop(monitor, "IdentityPoolId"), Prop(monitor, "GuestRoleArn")
     if node is None:
         if monitor.guest_role_arn is None:
             yield NOT_APPLICABLE
@@ -70,51 +86,46 @@ def identity_pool_id_missing_or_malformed(monitor: AppMonitor) -> Iterator:
             yield NOT_APPLICABLE
             return
         if grants is None:
-            yield Undecided(monitor.guest_role_arn, f"the app monitor has `{guest_role}` but no `{pool_id}`, "
-                                                    "and whether its resource-based policy authorizes browsers "
-                                                    "instead could not be decided")
+            yield Undecided(monitor.guest_role_arn, "grants-undecided", guest_role=guest_role, pool_id=pool_id)
             return
-        yield Violation(monitor.guest_role_arn,
-                        f"app monitor {monitor.subject} sets `{guest_role}` "
-                        f"`{render_for(monitor, monitor.guest_role_arn.value)}` but no `{pool_id}`, so the web client "
-                        "gets no Cognito credentials")
+        yield Violation(monitor.guest_role_arn, "pool-id-missing", monitor=monitor, guest_role=guest_role,
+                        role_arn=Value(monitor, monitor.guest_role_arn.value), pool_id=pool_id)
         return
     value = node.value
     if is_unknown(value):
-        yield Undecided(node, f"`{pool_id}` could not be resolved ({value}), so its format was not checked")
+        yield Undecided(node, "pool-id-unresolved", pool_id=pool_id, value=value)
         return
     if not isinstance(value, str):
-        yield Violation(node, f"`{pool_id}` `{render_for(monitor, value)}` is not a string")
+        yield Violation(node, "pool-id-not-string", pool_id=pool_id, value=Value(monitor, value))
         return
     if not has_symbols(value):
-        problem = _literal_problem(value, pool_id)
+        problem = _literal_problem(value)
         if problem:
-            yield Violation(node, f"`{pool_id}` `{value}` {problem}")
+            yield Violation(node, problem, pool_id=pool_id, value=value)
         return
     if monitor.identity_pool is not None:
         return          # a reference to a pool of this input: its id is well-formed by construction
     sample = _with_sample_region(value)
     if sample is not None:
-        problem = _literal_problem(sample, pool_id)
+        problem = _literal_problem(sample)
         if problem:
-            yield Violation(node, f"`{pool_id}` `{render_for(monitor, value)}` {problem}")
+            yield Violation(node, problem, pool_id=pool_id, value=Value(monitor, value))
         return
-    yield Undecided(node, f"`{pool_id}` `{render_for(monitor, value)}` is only known at deployment and names no "
-                          "identity pool of this input, so its format was not checked")
+    yield Undecided(node, "pool-id-undecided", pool_id=pool_id, value=Value(monitor, value))
 
 
-def _literal_problem(value: str, field: str) -> str | None:
-    """What is wrong with a literal pool id; ``field`` is how the message names the property."""
+def _literal_problem(value: str) -> str | None:
+    """The message id of what is wrong with a literal pool id, None when nothing is."""
     if POOL_ID.match(value) and len(value) <= MAX_LENGTH:
         return None
     if not value:
-        return "is empty"
+        return "pool-id-empty"
     fields = value.split(":", 1)
     if len(fields) == 2 and POOL_ID.match(fields[0] + ":" + fields[1].lower()):
-        return "has upper-case letters in its GUID; identity pool ids use lower-case hex"
+        return "pool-id-upper-case"
     if value.startswith("arn:"):
-        return f"is an ARN; `{field}` takes the pool id (`REGION:GUID`)"
-    return "is not an identity pool id of the form `REGION:GUID`"
+        return "pool-id-arn"
+    return "pool-id-malformed"
 
 
 def _with_sample_region(value: str) -> str | None:

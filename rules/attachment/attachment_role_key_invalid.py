@@ -7,13 +7,18 @@ from typing import Iterator
 from rumpolicy.engine import Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import RoleAttachment
-from rumpolicy.model.dialect import prop
+from rumpolicy.model.messages import Prop
 
 ROLE_TYPES = ("authenticated", "unauthenticated")
 
 
 @rule(id="RUM-ATT-002", name="attachment-role-key-invalid", severity=Severity.ERROR, subject=RoleAttachment,
-      references=("https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_SetIdentityPoolRoles.html",))
+      references=("https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_SetIdentityPoolRoles.html",),
+      messages={
+          "misspelled-key": "`{roles}` key `{key}` of {attachment} is not a role type; did you mean `{hint}`?",
+          "unknown-key": "`{roles}` key `{key}` of {attachment} is not a role type; Cognito accepts only "
+                         "`authenticated` and `unauthenticated`",
+      })
 def attachment_role_key_invalid(attachment: RoleAttachment) -> Iterator:
     """A key of the role attachment's `Roles` map is not `authenticated` or `unauthenticated`.
 
@@ -36,6 +41,8 @@ def attachment_role_key_invalid(attachment: RoleAttachment) -> Iterator:
         if key in ROLE_TYPES:
             continue
         hint = next((t for t in ROLE_TYPES if key.strip().lower() == t), None)
-        detail = f"; did you mean `{hint}`?" if hint else "; Cognito accepts only `authenticated` and `unauthenticated`"
-        yield Violation(node, f"`{prop(attachment, 'Roles')}` key `{key}` of {attachment.subject} is not a role "
-                              f"type{detail}")
+        roles = Prop(attachment, "Roles")
+        if hint:
+            yield Violation(node, "misspelled-key", roles=roles, key=key, attachment=attachment, hint=hint)
+        else:
+            yield Violation(node, "unknown-key", roles=roles, key=key, attachment=attachment)

@@ -9,14 +9,20 @@ from rumpolicy.engine import Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor, Inventory, RoleAttachment
 from rumpolicy.model.arns import same
-from rumpolicy.model.dialect import property_snippet, render_for
-from rumpolicy.model.flows import monitor_uses_basic_flow
+from rumpolicy.chain.flows import monitor_uses_basic_flow
+from rumpolicy.model.messages import Listed, SetProperties, Value
 
 UNAUTHENTICATED = "unauthenticated"
 
 
 @rule(id="RUM-ATT-003", name="attachment-targets-other-pool", severity=Severity.ERROR, subject=Inventory,
-      references=("https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-identitypoolroleattachment.html",))
+      references=("https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-identitypoolroleattachment.html",),
+      messages={
+          "other-pool": "role attachment {attachment} targets identity pool {target}, which no app monitor uses, "
+                        "while pool {pools} of app monitor {monitors} has no role attachment",
+          "other-pool-id": "role attachment {attachment} targets identity pool `{target}`, which no app monitor "
+                           "uses, while pool {pools} of app monitor {monitors} has no role attachment",
+      })
 def attachment_targets_other_pool(inventory: Inventory) -> Iterator:
     """A role attachment targets an identity pool no app monitor uses, while a monitor's pool has none.
 
@@ -74,16 +80,18 @@ def attachment_targets_other_pool(inventory: Inventory) -> Iterator:
                    and not m.identity_pool.attachments]
         if not needing or not _attaches_guest_role(attachment) or not _targets_unused_pool(attachment, group):
             continue
-        pools = ", ".join(dict.fromkeys(m.identity_pool.subject for m in needing))
-        names = ", ".join(m.subject for m in needing)
-        target = (attachment.pool.subject if attachment.pool is not None
-                  else f"`{render_for(attachment, attachment.identity_pool_id.value)}`")
+        pools: dict[str, object] = {}
+        for monitor in needing:
+            pools.setdefault(monitor.identity_pool.subject, monitor.identity_pool)
+        if attachment.pool is not None:
+            message_id, target = "other-pool", attachment.pool
+        else:
+            message_id, target = "other-pool-id", Value(attachment, attachment.identity_pool_id.value)
         first = needing[0].identity_pool
-        fix = property_snippet(attachment, {"IdentityPoolId": first.pool_id}) if first.pool_id else None
-        yield Violation(attachment.identity_pool_id, subject=attachment.subject, message=
-                        f"role attachment {attachment.subject} targets identity pool {target}, which no app monitor "
-                        f"uses, while pool {pools} of app monitor {names} has no role attachment",
-                        related=tuple(m.identity_pool_id.location for m in needing), remediation=fix)
+        fix = SetProperties(attachment, {"IdentityPoolId": first.pool_id}) if first.pool_id else None
+        yield Violation(attachment.identity_pool_id, message_id, subject=attachment.subject, attachment=attachment,
+                        target=target, pools=Listed(tuple(pools.values())), monitors=Listed(tuple(needing)),
+                        related=tuple(m.identity_pool_id.location for m in needing), fix=fix)
 
 
 def _attaches_guest_role(attachment: RoleAttachment) -> bool:

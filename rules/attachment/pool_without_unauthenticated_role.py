@@ -8,8 +8,9 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool, RoleAttachment
 from rumpolicy.model.arns import is_literal
-from rumpolicy.model.dialect import Dialect, companion, dialect_of, prop, property_snippet
-from rumpolicy.model.flows import monitor_uses_basic_flow
+from rumpolicy.model.dialect import Dialect, companion, dialect_of
+from rumpolicy.chain.flows import monitor_uses_basic_flow
+from rumpolicy.model.messages import Listed, Prop, SetProperties
 from rumpolicy.model.symbols import ATTR, token
 
 UNAUTHENTICATED = "unauthenticated"
@@ -17,7 +18,19 @@ UNAUTHENTICATED = "unauthenticated"
 
 @rule(id="RUM-ATT-001", name="pool-without-unauthenticated-role", severity=Severity.ERROR, subject=IdentityPool,
       references=("https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_GetCredentialsForIdentity.html",
-                  "https://aws.amazon.com/blogs/mobile/understanding-amazon-cognito-authentication-part-4-enhanced-flow/"))
+                  "https://aws.amazon.com/blogs/mobile/understanding-amazon-cognito-authentication-part-4-enhanced-flow/"),
+      messages={
+          "roles-unread": "the `{roles}` of {attachment} could not be read, so whether the pool has an "
+                          "unauthenticated role was not checked",
+          "no-guest-role": "no role attachment of identity pool {pool} attaches an `unauthenticated` role, which app "
+                           "monitor {monitors} needs",
+          "no-guest-role-enhanced": "no role attachment of identity pool {pool} attaches an `unauthenticated` role, "
+                                    "which app monitor {monitors} needs for the enhanced flow",
+          "no-attachment": "identity pool {pool} has no role attachment, so app monitor {monitors} has no "
+                           "`unauthenticated` role",
+          "no-attachment-enhanced": "identity pool {pool} has no role attachment, so app monitor {monitors} has no "
+                                    "`unauthenticated` role for the enhanced flow",
+      })
 def pool_without_unauthenticated_role(pool: IdentityPool) -> Iterator:
     """The identity pool of an app monitor has no `unauthenticated` role attached.
 
@@ -71,32 +84,27 @@ def pool_without_unauthenticated_role(pool: IdentityPool) -> Iterator:
         if attachment.roles_unknown:
             unresolved = attachment
     basic_only = all(monitor_uses_basic_flow(m) for m in pool.monitors)
-    names = ", ".join(m.subject for m in pool.monitors)
     if unresolved is not None:
-        yield Undecided(unresolved.roles_location, f"the `{prop(unresolved, 'Roles')}` of {unresolved.subject} could "
-                                                   "not be read, so whether the pool has an unauthenticated role was "
-                                                   "not checked")
+        yield Undecided(unresolved.roles_location, "roles-unread", roles=Prop(unresolved, "Roles"),
+                        attachment=unresolved)
         return
     where = next((a.roles_location for a in pool.attachments if a.roles_location is not None), None)
     where = where or (pool.attachments[0] if pool.attachments else pool)
-    if pool.attachments:
-        message = (f"no role attachment of identity pool {pool.subject} attaches an `unauthenticated` role, "
-                   f"which app monitor {names} needs")
-    else:
-        message = (f"identity pool {pool.subject} has no role attachment, so app monitor {names} has no "
-                   "`unauthenticated` role")
+    message_id = "no-guest-role" if pool.attachments else "no-attachment"
     fix = _attachment_fix(pool)
+    monitors = Listed(tuple(pool.monitors))
     if basic_only:
-        yield Violation(where, message + " for the enhanced flow", severity=Severity.WARNING, remediation=fix)
+        yield Violation(where, f"{message_id}-enhanced", pool=pool, monitors=monitors, severity=Severity.WARNING,
+                        fix=fix)
     else:
-        yield Violation(where, message, remediation=fix)
+        yield Violation(where, message_id, pool=pool, monitors=monitors, fix=fix)
 
 
 ATTACHMENT_KINDS = {Dialect.CLOUDFORMATION: "AWS::Cognito::IdentityPoolRoleAttachment",
                     Dialect.TERRAFORM: "aws_cognito_identity_pool_roles_attachment"}
 
 
-def _attachment_fix(pool: IdentityPool) -> str:
+def _attachment_fix(pool: IdentityPool) -> SetProperties:
     """The pool's attachment (or a new one) with an `unauthenticated` role added to the roles it has: the
     role a monitor names in `GuestRoleArn` when there is one, else a placeholder in the pool's dialect."""
     attachment = pool.attachments[0] if pool.attachments else companion(pool, RoleAttachment, ATTACHMENT_KINDS,
@@ -106,7 +114,7 @@ def _attachment_fix(pool: IdentityPool) -> str:
     roles = {key: node.value for key, node in attachment.roles.items()}
     roles[UNAUTHENTICATED] = named[0] if named else _guest_role_placeholder(pool)
     pool_id = pool.pool_id or "<identity pool id>"
-    return property_snippet(attachment, {"IdentityPoolId": pool_id, "Roles": roles})
+    return SetProperties(attachment, {"IdentityPoolId": pool_id, "Roles": roles})
 
 
 def _guest_role_placeholder(pool: IdentityPool) -> str:

@@ -7,13 +7,19 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool
-from rumpolicy.model.dialect import prop
-from rumpolicy.model.flows import monitor_uses_basic_flow
+from rumpolicy.chain.flows import monitor_uses_basic_flow
+from rumpolicy.model.messages import Listed, Prop
 from rumpolicy.model.symbols import has_symbols, is_unknown
 
 
 @rule(id="RUM-POOL-004", name="basic-flow-with-role-mappings", severity=Severity.WARNING, subject=IdentityPool,
-      references=("https://github.com/aws-observability/aws-rum-web/issues/172",))
+      references=("https://github.com/aws-observability/aws-rum-web/issues/172",),
+      messages={
+          "mappings-unresolved": "`{mappings}` of {attachment} could not be resolved, so whether the basic flow of "
+                                 "app monitor {monitors} is refused was not checked",
+          "mappings-with-basic-flow": "role attachment {attachment} has `{mappings}`, but app monitor {monitors} "
+                                      "uses the basic flow (`{guest_role}`)",
+      })
 def basic_flow_with_role_mappings(pool: IdentityPool) -> Iterator:
     """An app monitor uses the basic flow with an identity pool that has role mappings.
 
@@ -44,18 +50,16 @@ def basic_flow_with_role_mappings(pool: IdentityPool) -> Iterator:
     if not basic:
         yield NOT_APPLICABLE
         return
-    names = ", ".join(m.subject for m in basic)
+    monitors = Listed(tuple(basic))
     related = tuple(m.guest_role_arn.location for m in basic)
     for attachment in pool.attachments:
         node = attachment.role_mappings
         if node is None:
             continue
         value = node.value
-        mappings = prop(attachment, "RoleMappings")
+        mappings = Prop(attachment, "RoleMappings")
         if is_unknown(value) or has_symbols(value):
-            yield Undecided(node, f"`{mappings}` of {attachment.subject} could not be resolved, so whether the "
-                                  f"basic flow of app monitor {names} is refused was not checked")
+            yield Undecided(node, "mappings-unresolved", mappings=mappings, attachment=attachment, monitors=monitors)
         elif value:
-            yield Violation(node, f"role attachment {attachment.subject} has `{mappings}`, but app monitor "
-                                  f"{names} uses the basic flow (`{prop(basic[0], 'GuestRoleArn')}`)",
-                            related=related)
+            yield Violation(node, "mappings-with-basic-flow", attachment=attachment, mappings=mappings,
+                            monitors=monitors, guest_role=Prop(basic[0], "GuestRoleArn"), related=related)

@@ -8,15 +8,26 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool
 from rumpolicy.model.arns import shown
-from rumpolicy.model.dialect import prop, property_snippet
-from rumpolicy.model.flows import classic_flow, monitor_uses_basic_flow
+from rumpolicy.chain.flows import classic_flow, monitor_uses_basic_flow
+from rumpolicy.model.messages import Listed, Prop, Said, SetProperties
 
 
 @rule(id="RUM-POOL-002", name="classic-flow-disabled-for-basic-flow", severity=Severity.ERROR,
       subject=IdentityPool,
       references=("https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md",
                   "https://github.com/aws/aws-cli/issues/7652",
-                  "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/cognito_identity_pool"))
+                  "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/cognito_identity_pool"),
+      messages={
+          "classic-unset": "identity pool {pool} does not set `{flag}`, and app monitor {monitors} uses the basic flow "
+                           "(`{guest_role}`): this works today through undocumented behaviour; set `{flag}: true` "
+                           "explicitly",
+          "classic-default-off": "identity pool {pool} does not set `{flag}`, so the provider's default `{value}` "
+                                 "disables the classic flow, but app monitor {monitors} uses the basic flow "
+                                 "(`{guest_role}`)",
+          "classic-off": "`{flag}` is `{value}`, but app monitor {monitors} uses the basic flow (`{guest_role}`)",
+          "classic-undecided": "`{flag}` is `{value}`, which could not be resolved to true or false, so the basic "
+                               "flow of app monitor {monitors} was not checked",
+      })
 def classic_flow_disabled_for_basic_flow(pool: IdentityPool) -> Iterator:
     """An app monitor uses the basic (classic) flow, but its identity pool does not enable it.
 
@@ -77,35 +88,33 @@ def classic_flow_disabled_for_basic_flow(pool: IdentityPool) -> Iterator:
     if not basic and not clients:
         yield NOT_APPLICABLE
         return
-    names = ", ".join([m.subject for m in basic] + [
-        f"{c.monitor.subject} (its {c.subject} sets `guestRoleArn`)" if c.monitor is not None
-        else f"of {c.subject}" for c in clients if c.monitor not in basic or c.monitor is None])
+    # A web client that makes a monitor use the basic flow is named beside it (or alone, without one).
+    monitors = Listed(tuple(basic) + tuple(
+        Listed((c.monitor, " (its ", c, " sets `guestRoleArn`)"), separator="") if c.monitor is not None
+        else Listed(("of ", c), separator="") for c in clients if c.monitor not in basic or c.monitor is None))
     related = tuple(m.guest_role_arn.location for m in basic) + tuple(c.guest_role_arn.location for c in clients)
     node = pool.allow_classic_flow
     enabled = classic_flow(pool)
     if enabled is True:
         return
-    flag = prop(pool, "AllowClassicFlow")
-    guest_role = prop(basic[0] if basic else clients[0], "GuestRoleArn")     # what makes it the basic flow
-    fix = property_snippet(pool, {"AllowClassicFlow": True},
-                           comment=f"or, better, drop {guest_role} so that the web client uses the enhanced flow")
+    flag = Prop(pool, "AllowClassicFlow")
+    guest_role = Prop(basic[0] if basic else clients[0], "GuestRoleArn")     # what makes it the basic flow
+    # A fix's comment is text of the fix, not a message: it names the property as the monitor's dialect does.
+    fix = SetProperties(pool, {"AllowClassicFlow": True},
+                        f"or, better, drop {guest_role.words()} so that the web client uses the enhanced flow")
+    # ``shown`` (rumpolicy.model.arns) writes the value as the input spells it: `false`, not `False`.
+    value = Said(shown(node.value)) if node is not None else None
     if node is None:
         # Unset works today (aws/aws-cli#7652), but only by undocumented behaviour: info, with the fix.
-        explicit = property_snippet(pool, {"AllowClassicFlow": True},
-                                    comment="set explicitly: the basic flow then no longer depends on "
-                                            "undocumented behaviour")
-        yield Violation(pool, f"identity pool {pool.subject} does not set `{flag}`, and app monitor {names} uses "
-                              f"the basic flow (`{guest_role}`): this works today through undocumented "
-                              f"behaviour; set `{flag}: true` explicitly",
-                        severity=Severity.INFO, related=related, remediation=explicit)
+        explicit = SetProperties(pool, {"AllowClassicFlow": True},
+                                 "set explicitly: the basic flow then no longer depends on undocumented behaviour")
+        yield Violation(pool, "classic-unset", pool=pool, flag=flag, monitors=monitors, guest_role=guest_role,
+                        severity=Severity.INFO, related=related, fix=explicit)
     elif enabled is False and pool.classic_flow_defaulted:
-        yield Violation(pool, f"identity pool {pool.subject} does not set `{flag}`, so the provider's default "
-                              f"`{shown(node.value)}` disables the classic flow, but app monitor {names} uses the "
-                              f"basic flow (`{guest_role}`)",
-                        related=related, remediation=fix)
+        yield Violation(pool, "classic-default-off", pool=pool, flag=flag, value=value, monitors=monitors,
+                        guest_role=guest_role, related=related, fix=fix)
     elif enabled is False:
-        yield Violation(node, f"`{flag}` is `{shown(node.value)}`, but app monitor {names} uses the basic flow "
-                              f"(`{guest_role}`)", related=related, remediation=fix)
+        yield Violation(node, "classic-off", flag=flag, value=value, monitors=monitors, guest_role=guest_role,
+                        related=related, fix=fix)
     else:
-        yield Undecided(node, f"`{flag}` is `{shown(node.value)}`, which could not be resolved to true or false, "
-                              "so the basic flow of app monitor " + names + " was not checked")
+        yield Undecided(node, "classic-undecided", flag=flag, value=value, monitors=monitors)

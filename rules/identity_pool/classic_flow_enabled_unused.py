@@ -8,13 +8,20 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool
 from rumpolicy.model.arns import shown
-from rumpolicy.model.dialect import prop, property_snippet
-from rumpolicy.model.flows import classic_flow, monitor_uses_basic_flow
+from rumpolicy.chain.flows import classic_flow, monitor_uses_basic_flow
+from rumpolicy.model.messages import Listed, Prop, Said, SetProperties
 
 
 @rule(id="RUM-POOL-003", name="classic-flow-enabled-unused", severity=Severity.WARNING, subject=IdentityPool,
       references=("https://docs.datadoghq.com/security/default_rules/def-000-k8u",
-                  "https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flow.html"))
+                  "https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flow.html"),
+      messages={
+          "classic-unset": "identity pool {pool} does not set `{flag}`; whether the classic flow is then enabled is "
+                           "disputed, so it was not checked (set it to false explicitly)",
+          "classic-unused": "`{flag}` is `{value}`, but app monitor {monitors} uses only the enhanced flow (no "
+                            "`{guest_role}`)",
+          "classic-undecided": "`{flag}` is `{value}`, which could not be resolved to true or false",
+      })
 def classic_flow_enabled_unused(pool: IdentityPool) -> Iterator:
     """The identity pool enables the classic flow, but none of its app monitors uses it.
 
@@ -61,14 +68,13 @@ def classic_flow_enabled_unused(pool: IdentityPool) -> Iterator:
     enabled = classic_flow(pool)
     if enabled is False:
         return
-    names = ", ".join(m.subject for m in pool.monitors)
-    flag = prop(pool, "AllowClassicFlow")
+    flag = Prop(pool, "AllowClassicFlow")
     if node is None:
-        yield Undecided(pool, f"identity pool {pool.subject} does not set `{flag}`; whether the classic flow is "
-                              "then enabled is disputed, so it was not checked (set it to false explicitly)")
+        yield Undecided(pool, "classic-unset", pool=pool, flag=flag)
     elif enabled is True:
-        yield Violation(node, f"`{flag}` is `{shown(node.value)}`, but app monitor {names} uses only the enhanced "
-                              f"flow (no `{prop(pool.monitors[0], 'GuestRoleArn')}`)",
-                        remediation=property_snippet(pool, {"AllowClassicFlow": False}))
+        # ``shown`` (rumpolicy.model.arns) writes the value as the input spells it: `true`, not `True`.
+        yield Violation(node, "classic-unused", flag=flag, value=Said(shown(node.value)),
+                        monitors=Listed(tuple(pool.monitors)), guest_role=Prop(pool.monitors[0], "GuestRoleArn"),
+                        fix=SetProperties(pool, {"AllowClassicFlow": False}))
     else:
-        yield Undecided(node, f"`{flag}` is `{shown(node.value)}`, which could not be resolved to true or false")
+        yield Undecided(node, "classic-undecided", flag=flag, value=Said(shown(node.value)))

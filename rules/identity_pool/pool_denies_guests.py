@@ -8,12 +8,18 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool
 from rumpolicy.model.arns import shown
-from rumpolicy.model.dialect import prop, property_snippet, render_for
-from rumpolicy.model.flows import guests_allowed
+from rumpolicy.chain.flows import guests_allowed
+from rumpolicy.model.messages import Listed, Prop, Said, SetProperties, Value
 
 
 @rule(id="RUM-POOL-001", name="pool-denies-guests", severity=Severity.ERROR, subject=IdentityPool,
-      references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html",))
+      references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html",),
+      messages={
+          "guests-unset": "identity pool {pool} does not set `{flag}`, so guests of app monitor {monitors} cannot get "
+                          "credentials",
+          "guests-denied": "`{flag}` is `{value}`; app monitor {monitors} needs unauthenticated identities",
+          "guests-undecided": "`{flag}` is {value}, which could not be resolved to true or false",
+      })
 def pool_denies_guests(pool: IdentityPool) -> Iterator:
     """The identity pool a RUM app monitor uses does not allow unauthenticated identities.
 
@@ -53,15 +59,13 @@ def pool_denies_guests(pool: IdentityPool) -> Iterator:
     node = pool.allow_unauthenticated
     if allowed is True:
         return
-    names = ", ".join(m.subject for m in pool.monitors)
-    flag = prop(pool, "AllowUnauthenticatedIdentities")
-    fix = property_snippet(pool, {"AllowUnauthenticatedIdentities": True})
+    monitors = Listed(tuple(pool.monitors))
+    flag = Prop(pool, "AllowUnauthenticatedIdentities")
+    fix = SetProperties(pool, {"AllowUnauthenticatedIdentities": True})
     if node is None:
-        yield Violation(pool, f"identity pool {pool.subject} does not set `{flag}`, so guests of app monitor "
-                              f"{names} cannot get credentials", remediation=fix)
+        yield Violation(pool, "guests-unset", pool=pool, flag=flag, monitors=monitors, fix=fix)
     elif allowed is False:
-        yield Violation(node, f"`{flag}` is `{shown(node.value)}`; app monitor {names} needs unauthenticated "
-                              "identities", remediation=fix)
+        # ``shown`` (rumpolicy.model.arns) writes the value as the input spells it: `false`, not `False`.
+        yield Violation(node, "guests-denied", flag=flag, value=Said(shown(node.value)), monitors=monitors, fix=fix)
     else:
-        yield Undecided(node, f"`{flag}` is {render_for(pool, node.value)}, which could not be resolved to true "
-                              "or false")
+        yield Undecided(node, "guests-undecided", flag=flag, value=Value(pool, node.value))

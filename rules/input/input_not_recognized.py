@@ -7,10 +7,18 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.load.iam_json import NOT_RUM_RELATED
+from rumpolicy.model.messages import Said
 from rumpolicy.model.inputs import InputFile
 
 
-@rule(id="RUM-SRC-002", name="input-not-recognized", severity=Severity.INFO, subject=InputFile)
+@rule(id="RUM-SRC-002", name="input-not-recognized", severity=Severity.INFO, subject=InputFile,
+      messages={
+          "note": "{note}",
+          "not-recognized": "{path} is not a template, Terraform, an IAM policy, AWS CLI output or a RUM web client "
+                            "configuration that rumpolicy reads; it was not checked",
+          "not-rum-related": "{path} is an IAM policy that grants no rum: action and names no Cognito principal: "
+                             "nothing to check for RUM",
+      })
 def input_not_recognized(file: InputFile) -> Iterator:
     """A path given explicitly is not an input rumpolicy recognizes.
 
@@ -40,16 +48,13 @@ def input_not_recognized(file: InputFile) -> Iterator:
     check `cdk.out`. For a misspelled resource type, use the type the message names.
     """
     for note in file.notes:
-        yield Violation(note.location, note.message)
+        yield Violation(note.location, "note", note=Said(note.message))
     if file.explicit and file.error is None and file.kind in (None, NOT_RUM_RELATED) and not file.notes \
             and not file.problems:
         if file.kind is None:
-            yield Violation(file.location, f"{file.path} is not a template, Terraform, an IAM policy, AWS CLI "
-                                           "output or a RUM web client configuration that rumpolicy reads; "
-                                           "it was not checked")
+            yield Violation(file.location, "not-recognized", path=file.path)
         else:
-            yield Violation(file.location, f"{file.path} is an IAM policy that grants no rum: action and "
-                                           "names no Cognito principal: nothing to check for RUM")
+            yield Violation(file.location, "not-rum-related", path=file.path)
     elif not file.notes:
         yield NOT_APPLICABLE
     # (A file with located problems, such as a refused CDK manifest, is reported by RUM-SRC-000.)

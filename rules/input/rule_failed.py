@@ -7,9 +7,14 @@ from typing import Iterator
 from rumpolicy.engine import Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model.inputs import RuleFailure
+from rumpolicy.model.messages import Said
 
 
-@rule(id="RUM-SRC-003", name="rule-failed", severity=Severity.ERROR, subject=RuleFailure)
+@rule(id="RUM-SRC-003", name="rule-failed", severity=Severity.ERROR, subject=RuleFailure,
+      messages={
+          "loader-failed": "rumpolicy failed while loading {file}: {error}",
+          "rule-failed": "rule {rule_id} failed on {failed_on}: {error}",
+      })
 def rule_failed(failure: RuleFailure) -> Iterator:
     """A rule or a loader failed: a defect in rumpolicy.
 
@@ -28,6 +33,7 @@ def rule_failed(failure: RuleFailure) -> Iterator:
     `RUMPOLICY_DEBUG=1` to print the traceback on standard error.
     """
     if failure.rule_id.startswith("rumpolicy."):       # a loader names itself by module, a rule by its id
-        yield Violation(failure.location, f"rumpolicy failed while loading {failure.subject}: {failure.error}")
+        yield Violation(failure.location, "loader-failed", file=failure.subject, error=Said(failure.error))
     else:
-        yield Violation(failure.location, f"rule {failure.rule_id} failed on {failure.subject}: {failure.error}")
+        yield Violation(failure.location, "rule-failed", rule_id=failure.rule_id, failed_on=failure.subject,
+                        error=Said(failure.error))

@@ -7,9 +7,14 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model.inputs import InputFile
+from rumpolicy.model.messages import Said
 
 
-@rule(id="RUM-SRC-000", name="source-unreadable", severity=Severity.ERROR, subject=InputFile)
+@rule(id="RUM-SRC-000", name="source-unreadable", severity=Severity.ERROR, subject=InputFile,
+      messages={
+          "unreadable": "{error}",
+          "problem": "{problem}",
+      })
 def source_unreadable(file: InputFile) -> Iterator:
     """An input could not be read, parsed or interpreted.
 
@@ -34,6 +39,6 @@ def source_unreadable(file: InputFile) -> Iterator:
         yield NOT_APPLICABLE
         return
     if file.error is not None:
-        yield Violation(file.location, file.error)
+        yield Violation(file.location, "unreadable", error=Said(file.error))
     for problem in file.problems:
-        yield Violation(problem.location, problem.message)
+        yield Violation(problem.location, "problem", problem=Said(problem.message))

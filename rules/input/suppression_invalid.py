@@ -7,9 +7,16 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model.inputs import Suppression
+from rumpolicy.model.messages import Listed, Said
 
 
-@rule(id="RUM-SRC-004", name="suppression-invalid", severity=Severity.WARNING, subject=Suppression)
+@rule(id="RUM-SRC-004", name="suppression-invalid", severity=Severity.WARNING, subject=Suppression,
+      messages={
+          "malformed": "the {kind} suppression {problem}",
+          "unknown-rule": "the {kind} suppression names `{ids}`, which is not a rule that can be suppressed",
+          "no-reason": "the {kind} suppression of `{ids}` gives no reason, so it does not take effect",
+          "unused": "the {kind} suppression of `{ids}` suppresses no finding",
+      })
 def suppression_invalid(suppression: Suppression) -> Iterator:
     """A suppression is malformed, names no rule, gives no reason or suppresses nothing.
 
@@ -33,21 +40,21 @@ def suppression_invalid(suppression: Suppression) -> Iterator:
     just above it; remove suppressions that no longer suppress anything.
     """
     if suppression.malformed:
-        yield Violation(suppression.location, f"the {suppression.kind} suppression {suppression.malformed}")
+        yield Violation(suppression.location, "malformed", kind=suppression.kind, problem=Said(suppression.malformed))
         return
     if suppression.unknown_ids:
-        names = ", ".join(f"`{i}`" for i in suppression.unknown_ids)
-        yield Violation(suppression.location, f"the {suppression.kind} suppression names {names}, which is "
-                                              "not a rule that can be suppressed")
-    written = ", ".join(f"`{i}`" for i in suppression.written_ids)
+        yield Violation(suppression.location, "unknown-rule", kind=suppression.kind,
+                        ids=_ids(suppression.unknown_ids))
     if suppression.reason is None:
-        yield Violation(suppression.location, f"the {suppression.kind} suppression of {written} gives no "
-                                              "reason, so it does not take effect")
+        yield Violation(suppression.location, "no-reason", kind=suppression.kind, ids=_ids(suppression.written_ids))
     elif not suppression.in_scope or not suppression.rules_ran:
         yield NOT_APPLICABLE
     else:
         unused = [rule_id for rule_id in suppression.rule_ids if rule_id not in suppression.matched]
         if unused:
-            names = ", ".join(f"`{i}`" for i in unused)
-            yield Violation(suppression.location, f"the {suppression.kind} suppression of {names} suppresses "
-                                                  "no finding")
+            yield Violation(suppression.location, "unused", kind=suppression.kind, ids=_ids(unused))
+
+
+def _ids(ids) -> Listed:
+    """Rule ids for a template that quotes them: `{ids}` shows `RUM-A-001`, `RUM-B-002`."""
+    return Listed(tuple(ids), separator="`, `")

@@ -7,9 +7,15 @@ from typing import Iterator
 from rumpolicy.engine import Violation, find_rule, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model.inputs import UndecidedCheck
+from rumpolicy.model.messages import Said
 
 
-@rule(id="RUM-SRC-001", name="value-unresolved", severity=Severity.INFO, subject=UndecidedCheck)
+@rule(id="RUM-SRC-001", name="value-unresolved", severity=Severity.INFO, subject=UndecidedCheck,
+      messages={
+          "rule-not-checked": "{rule_id} ({rule_name}) not checked for {checked}: {undecided}",
+          "unknown-rule-not-checked": "{rule_id} not checked for {checked}: {undecided}",
+          "value-unresolved": "{checked}: {undecided}",
+      })
 def value_unresolved(check: UndecidedCheck) -> Iterator:
     """A value could not be resolved, so the named checks were not made.
 
@@ -28,9 +34,16 @@ def value_unresolved(check: UndecidedCheck) -> Iterator:
     `--app-monitor ARN`, include the templates or policy files that define the referenced
     resources, or give parameter values with `--parameter Key=Value`.
     """
+    # The undecided check's canonical id and parameters (None from a loader): a baseline keeps the finding
+    # when the wording of the undecided rule changes.
+    undecided = Said(check.message, check.key)
     if check.rule_id:
         found = find_rule(check.rule_id)
-        what = f"{check.rule_id} ({found.name})" if found else check.rule_id
-        yield Violation(check.location, f"{what} not checked for {check.subject}: {check.message}")
+        if found:
+            yield Violation(check.location, "rule-not-checked", rule_id=check.rule_id, rule_name=found.name,
+                            checked=check.subject, undecided=undecided)
+        else:
+            yield Violation(check.location, "unknown-rule-not-checked", rule_id=check.rule_id, checked=check.subject,
+                            undecided=undecided)
     else:
-        yield Violation(check.location, f"{check.subject}: {check.message}")
+        yield Violation(check.location, "value-unresolved", checked=check.subject, undecided=undecided)

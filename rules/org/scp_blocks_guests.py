@@ -7,9 +7,10 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Location, Severity
 from rumpolicy.iam import Decision, PolicySet, RequestPrincipal, evaluate
-from rumpolicy.model.coverage import BASIC_SESSION, ENHANCED_SESSION, session_principal
-from rumpolicy.model.grants import AMR, AUD, COGNITO, UNAUTHENTICATED, signed_browser_context
+from rumpolicy.chain.coverage import BASIC_SESSION, ENHANCED_SESSION, session_principal
+from rumpolicy.chain.grants import AMR, AUD, COGNITO, UNAUTHENTICATED, signed_browser_context
 from rumpolicy.model.locator import FixedLocator
+from rumpolicy.model.messages import Listed, Said
 from rumpolicy.model.policy import PolicyDocument, parse_policy
 from rumpolicy.model.resources import AppMonitor, GuestRole, OrgPolicies, ScpLevel
 from rumpolicy.model.symbols import has_symbols
@@ -18,11 +19,27 @@ from rumpolicy.model.symbols import has_symbols
 _ALLOW_ALL = parse_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
                           "", FixedLocator("<scp evaluation>"), name="everything")
 PRINCIPAL_TAG = "aws:principaltag/"
+_BLOCKS = ("the service control policies of account {account} block `{action}` for the guests of app monitor "
+           "{monitors}: ")
+# Where the denying SCP is attached (ScpLevel.target_type) -> the message naming it.
+_DENIES = {"ROOT": "scp-denies-root", "ORGANIZATIONAL_UNIT": "scp-denies-ou", "ACCOUNT": "scp-denies-account"}
 
 
 @rule(id="RUM-IAM-ORG-001", name="scp-blocks-guests", severity=Severity.ERROR, subject=OrgPolicies,
       references=("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html",
-                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html"))
+                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html"),
+      messages={
+          "scp-unreadable": "the service control policies of account {account} could not be read ({reason}), so "
+                            "whether they block the RUM guests was not checked",
+          "scp-undecided": "whether the service control policies of account {account} allow `{action}` for the "
+                           "guests of app monitor {monitor} could not be decided: {reasons}",
+          "scp-blocks": _BLOCKS + "{reason}",
+          "scp-no-allow": _BLOCKS + "no service control policy allows it",
+          "scp-denies-root": _BLOCKS + "{reason} (attached to the organization's root {target})",
+          "scp-denies-ou": _BLOCKS + "{reason} (attached to organizational unit {target})",
+          "scp-denies-account": _BLOCKS + "{reason} (attached to the account {target})",
+          "scp-denies": _BLOCKS + "{reason} (attached to {target_type} {target})",
+      })
 def scp_blocks_guests(org: OrgPolicies) -> Iterator:
     """A service control policy blocks the requests RUM's anonymous guests make in the account.
 
@@ -71,12 +88,11 @@ def scp_blocks_guests(org: OrgPolicies) -> Iterator:
     if not org.applies:
         return
     if org.levels is None:
-        yield Undecided(org, f"the service control policies of account {org.account} could not be read "
-                             f"({org.unreadable}), so whether they block the RUM guests was not checked")
+        yield Undecided(org, "scp-unreadable", account=org.account, reason=Said(org.unreadable))
         return
     levels = [[_document(ref) for ref in level.policies] for level in org.levels]
     targets = {id(doc): level for docs, level in zip(levels, org.levels) for doc in docs}
-    blocked: dict[tuple[str, Location], tuple[str, list[str]]] = {}
+    blocked: dict[tuple[str, Location], tuple[str, dict[str, object], list[str]]] = {}
     for guest in guests:
         for monitor in guest.monitors:
             for action, resource, principal, context in _requests(guest, monitor, levels):
@@ -84,26 +100,31 @@ def scp_blocks_guests(org: OrgPolicies) -> Iterator:
                                   missing_keys="unknown", principal=principal)
                 if result.decision is Decision.DENY:
                     where = result.deciding[0].statement.location if result.deciding else org.location
-                    reason = result.reasons[0] if result.reasons else "no service control policy allows it"
-                    if result.deciding:
-                        reason += f" ({_attached(targets[id(result.deciding[0].policy)])})"
                     key = (action, where)
-                    blocked.setdefault(key, (reason, []))
-                    if monitor.subject not in blocked[key][1]:
-                        blocked[key][1].append(monitor.subject)
+                    if key not in blocked:
+                        blocked[key] = (*_why(result, targets), [])
+                    if monitor.subject not in blocked[key][2]:
+                        blocked[key][2].append(monitor.subject)
                 elif result.decision is Decision.UNKNOWN:
-                    yield Undecided(org, f"whether the service control policies of account {org.account} allow "
-                                         f"`{action}` for the guests of app monitor {monitor.subject} could not be "
-                                         f"decided: {'; '.join(result.reasons)}")
-    for (action, where), (reason, monitors) in blocked.items():
-        yield Violation(where, f"the service control policies of account {org.account} block `{action}` for the "
-                               f"guests of app monitor {', '.join(monitors)}: {reason}")
+                    yield Undecided(org, "scp-undecided", account=org.account, action=action, monitor=monitor,
+                                    reasons=Said("; ".join(result.reasons)))
+    for (action, where), (message_id, why, monitors) in blocked.items():
+        yield Violation(where, message_id, account=org.account, action=action, monitors=Listed(tuple(monitors)),
+                        **why)
 
 
-def _attached(level: ScpLevel) -> str:
-    where = {"ROOT": "the organization's root", "ORGANIZATIONAL_UNIT": "organizational unit",
-             "ACCOUNT": "the account"}.get(level.target_type, level.target_type)
-    return f"attached to {where} {level.target_id}"
+def _why(result, targets: dict[int, ScpLevel]) -> tuple[str, dict[str, object]]:
+    """The message of a sure block, and its parameters: the evaluator's reason, and where the denying SCP is
+    attached when one statement decided it."""
+    if not result.reasons:
+        return "scp-no-allow", {}
+    reason = Said(result.reasons[0])
+    if not result.deciding:
+        return "scp-blocks", {"reason": reason}
+    level = targets[id(result.deciding[0].policy)]
+    if level.target_type in _DENIES:
+        return _DENIES[level.target_type], {"reason": reason, "target": level.target_id}
+    return "scp-denies", {"reason": reason, "target_type": level.target_type, "target": level.target_id}
 
 
 def _document(ref) -> PolicyDocument:

@@ -8,16 +8,21 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Location, Severity
 from rumpolicy.iam import EvaluationResult
 from rumpolicy.model import GuestRole
-from rumpolicy.model.coverage import allowed, monitor_coverage
-from rumpolicy.model.dialect import render_for
-from rumpolicy.model.grants import (PUT_RUM_EVENTS, Grant, allowing, grants_on, monitor_names, put_statement_snippet,
-                                    relocate)
+from rumpolicy.chain.coverage import allowed, monitor_coverage
+from rumpolicy.chain.grants import PUT_RUM_EVENTS, Grant, allowing, grants_on, put_statement_fix, relocate
+from rumpolicy.model.messages import Listed, Said, Value
 
 
 @rule(id="RUM-PERM-001", name="guest-role-cannot-put-rum-events", severity=Severity.ERROR, subject=GuestRole,
       references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html",
                   "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudwatchrum.html",
-                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md"))
+                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md"),
+      messages={
+          "refused": "role {role} does not allow `rum:PutRumEvents` on `{arn}` (app monitor {monitor}): {reasons}",
+          "refused-all": "role {role} allows `rum:PutRumEvents` on none of its app monitors {monitors}: {reasons}",
+          "undecided": "whether role {role} allows `rum:PutRumEvents` on app monitor {monitors} could not be "
+                       "decided: {reasons}",
+      })
 def guest_role_cannot_put_rum_events(guest: GuestRole) -> Iterator:
     """The guest role's effective permissions do not allow `rum:PutRumEvents` on its app monitor.
 
@@ -82,27 +87,27 @@ def guest_role_cannot_put_rum_events(guest: GuestRole) -> Iterator:
     open_ = [m for m, v in verdicts.items() if v is None]
     if open_:
         first = coverage[open_[0]]
-        reasons = "; ".join(_reasons(coverage[m]) for m in open_)
-        yield Undecided(_doubt_location(guest, first),
-                        f"whether role {guest.role.subject} allows `{PUT_RUM_EVENTS}` on app monitor "
-                        f"{monitor_names(open_)} could not be decided: {reasons}")
+        reasons = Listed(tuple(_reasons(coverage[m]) for m in open_), separator="; ")
+        yield Undecided(_doubt_location(guest, first), "undecided", role=guest.role, monitors=Listed(tuple(open_)),
+                        reasons=reasons)
         return
     if not refused:
         return
     first = coverage[refused[0]]
-    fix = put_statement_snippet(guest, refused)
+    fix = put_statement_fix(guest, refused)
+    where = _refusal_location(guest, first)
     if len(refused) == 1:
         monitor = refused[0]
-        message = (f"role {guest.role.subject} does not allow `{PUT_RUM_EVENTS}` on "
-                   f"`{render_for(guest, monitor.arn)}` (app monitor {monitor.subject}): {_reasons(first)}")
+        yield Violation(where, "refused", role=guest.role, arn=Value(guest, monitor.arn), monitor=monitor,
+                        reasons=_reasons(first), fix=fix)
     else:
-        message = (f"role {guest.role.subject} allows `{PUT_RUM_EVENTS}` on none of its app monitors "
-                   f"{monitor_names(refused)}: {_reasons(first)}")
-    yield Violation(_refusal_location(guest, first), message, remediation=fix)
+        yield Violation(where, "refused-all", role=guest.role, monitors=Listed(tuple(refused)), reasons=_reasons(first),
+                        fix=fix)
 
 
-def _reasons(result: EvaluationResult) -> str:
-    return "; ".join(result.reasons) or "no policy allows it"
+def _reasons(result: EvaluationResult) -> Listed:
+    """The evaluator's reasons (worded by ``rumpolicy.iam``), or that no policy allows it."""
+    return Listed(tuple(Said(reason) for reason in result.reasons) or ("no policy allows it",), separator="; ")
 
 
 def _refusal_location(guest: GuestRole, result: EvaluationResult) -> Location:

@@ -10,18 +10,49 @@ from rumpolicy.findings import Severity
 from rumpolicy.iam.action_sets import ActionSet
 from rumpolicy.iam.actions import is_read_only, service_actions
 from rumpolicy.model import GuestRole
-from rumpolicy.model.dialect import render_for
-from rumpolicy.model.flows import basic_flow_possible
-from rumpolicy.model.grants import (LOG_EVENTS, PUT_RUM_EVENTS, identity_grants, put_statement_snippet, sample,
+from rumpolicy.chain.flows import basic_flow_possible
+from rumpolicy.chain.grants import (LOG_EVENTS, PUT_RUM_EVENTS, identity_grants, put_statement_fix, sample,
                                     session_policy_services, survives_session_policy, unread_policies,
                                     worst_first)
+from rumpolicy.model.messages import Listed, Said, Value
 from rumpolicy.model.symbols import has_symbols
+
+# How the guests get what the entry grants (the end of the message), by the flows that reach the role.
+_FLOWS = {
+    "basic": " through the basic flow",                 # a monitor names the role as GuestRoleArn
+    "maybe-basic": " if the basic flow reaches this role (nothing in the input disables it)",
+    "read-only": "",                                    # basic flow, read-only actions of other services only
+    "session-leaves": ", which Cognito's session policy still lets enhanced-flow guests use",
+    "session-strips": ", which Cognito's session policy strips only while the classic flow stays disabled",
+}
+# What the entry grants: one action as written, a sample of the actions it matches, or (an open
+# entry through the basic flow) every extra RUM action by name and the other services in words.
+_GRANTS = {
+    "action": "guests are granted `{entry}`",
+    "actions": "`{entry}` grants guests {actions}",
+}
+_OPEN = {
+    "open": "`{entry}` grants guests `{actions}` and every action of the other services",
+    "open-except": "`{entry}` grants guests `{actions}` and every action of the other services except `{excluded}`",
+    "open-matching": "`{entry}` grants guests `{actions}` and every other action matching `{patterns}`",
+    "open-matching-except": "`{entry}` grants guests `{actions}` and every other action matching `{patterns}` "
+                            "except `{excluded}`",
+}
+_BEYOND = " beyond `rum:PutRumEvents`"
 
 
 @rule(id="RUM-PERM-005", name="guest-role-grants-extra-actions", severity=Severity.ERROR, subject=GuestRole,
       references=("https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonCognitoUnAuthedIdentitiesSessionPolicy.html",
                   "https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonCognitoUnauthenticatedIdentities.html",
-                  "https://docs.aws.amazon.com/cognito/latest/developerguide/iam-roles.html"))
+                  "https://docs.aws.amazon.com/cognito/latest/developerguide/iam-roles.html"),
+      messages={
+          **{f"{shape}-{flow}": grants + _BEYOND + note for shape, grants in _GRANTS.items()
+             for flow, note in _FLOWS.items()},
+          **{f"{shape}-{flow}": grants + _BEYOND + _FLOWS[flow] for shape, grants in _OPEN.items()
+             for flow in ("basic", "maybe-basic")},
+          "policy-unread": "policy {policy} of role {role} is not in the input or could not be resolved, so which "
+                           "actions it grants was not checked",
+      })
 def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
     """The guest role allows actions other than `rum:PutRumEvents`.
 
@@ -82,39 +113,38 @@ def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
     reach = basic_flow_possible(guest)
     basic = reach is not False
     # Say how sure we are that the basic flow reaches the role: a monitor names it, or nothing rules it out.
-    basic_note = " through the basic flow" if reach else " if the basic flow reaches this role (nothing in the input disables it)"
-    fix = put_statement_snippet(guest, guest.monitors, comment="the guest role's only statement")
+    basic_flow = "basic" if reach else "maybe-basic"
+    fix = put_statement_fix(guest, guest.monitors, comment="the guest role's only statement")
     for grant in identity_grants(guest.role):
         statement = grant.statement
         if not statement.is_allow:
             continue
+        # (where, the entry as the message shows it, the action as written or None, what it grants)
         if statement.actions is not None:
-            entries = [(node.location, render_for(guest, node.value), ActionSet.matching(node.value))
+            entries = [(node.location, Value(guest, node.value), node.value, ActionSet.matching(node.value))
                        for node in statement.actions if isinstance(node.value, str) and not has_symbols(node.value)]
         elif statement.not_actions is not None:
             excluded = tuple(n.value for n in statement.not_actions if isinstance(n.value, str))
-            entries = [(statement.node("NotAction"), "NotAction: " + ", ".join(render_for(guest, v) for v in excluded),
-                        ActionSet.all_but(excluded))]
+            shown = Listed(("NotAction: ", Listed(tuple(Value(guest, v) for v in excluded))), separator="")
+            entries = [(statement.node("NotAction"), shown, None, ActionSet.all_but(excluded))]
         else:
             continue
-        for location, shown, actions in entries:
-            finding = _assess(_granted(actions, basic), basic, basic_note)
+        for location, entry, written, actions in entries:
+            finding = _assess(_granted(actions, basic), basic, basic_flow)
             if finding is None:
                 continue
-            severity, offending, note, rest = finding
+            severity, offending, flow, rest = finding
             if rest is not None:
                 # An open set: every RUM action it grants by name, the other services by pattern.
-                listed = "".join(f"`{a}`, " for a in offending).removesuffix(", ")
-                granted = f"{listed} and {rest}" if listed else rest
-                message = f"`{shown}` grants guests {granted} beyond `{PUT_RUM_EVENTS}`{note}"
-            elif len(offending) == 1 and offending[0].lower() == shown.lower():
-                message = f"guests are granted `{shown}` beyond `{PUT_RUM_EVENTS}`{note}"
+                shape, params = _rest_of(rest)
+                params["actions"] = Listed(tuple(offending), separator="`, `")
+            elif len(offending) == 1 and written is not None and offending[0].lower() == written.lower():
+                shape, params = "action", {}
             else:
-                message = f"`{shown}` grants guests {sample(offending)} beyond `{PUT_RUM_EVENTS}`{note}"
-            yield Violation(grant.at(location), message, severity=severity, remediation=fix)
+                shape, params = "actions", {"actions": Said(sample(offending))}
+            yield Violation(grant.at(location), f"{shape}-{flow}", entry=entry, severity=severity, fix=fix, **params)
     for ref in unread_policies(guest.role):
-        yield Undecided(ref.location, f"policy {render_for(guest, ref.label)} of role {guest.role.subject} is not in "
-                                      "the input or could not be resolved, so which actions it grants was not checked")
+        yield Undecided(ref.location, "policy-unread", policy=Value(guest, ref.label), role=guest.role)
 
 
 @dataclass(frozen=True)
@@ -123,12 +153,12 @@ class _Granted:
 
     ``actions`` are listed by name: every RUM action, the actions of the services the entry names,
     and in the enhanced flow those of the services Cognito's session policy can leave usable.
-    ``rest`` describes, without listing them, the other services' actions an open entry (``*``,
-    ``NotAction``) also grants; None when nothing is left undescribed.
+    ``rest`` is the open entry (``*``, ``NotAction``) whose other services' actions the message
+    describes without listing them; None when nothing is left undescribed.
     """
 
     actions: frozenset[str]
-    rest: str | None = None
+    rest: ActionSet | None = None
 
 
 def _granted(actions: ActionSet, basic: bool) -> _Granted:
@@ -145,7 +175,7 @@ def _granted(actions: ActionSet, basic: bool) -> _Granted:
         return _Granted(named | frozenset(a for prefix in services for a in actions.in_service(prefix)))
     if any(_is_extra_rum(a) for a in named):
         # Extra RUM actions already make it an error; the other services are described, not listed.
-        return _Granted(named, _rest_of(actions))
+        return _Granted(named, actions)
     return _Granted(actions.catalogue() | named)      # the severity depends on which others it holds
 
 
@@ -157,21 +187,28 @@ def _written_as_is(actions: ActionSet) -> frozenset[str]:
     return frozenset(pattern for pattern in actions.include if not service_actions(pattern.partition(":")[0]))
 
 
-def _rest_of(actions: ActionSet) -> str:
-    """The actions of the other services an open entry grants, in words: ``every action of the other
-    services except `iam:*```."""
+def _rest_of(actions: ActionSet) -> tuple[str, dict[str, object]]:
+    """How the message describes the actions of the other services an open entry grants: the shape
+    (``open-except``: "every action of the other services except `iam:*`") and its parameters."""
     opening = actions.open_patterns()
-    scope = ("every action of the other services" if any(p.strip("*") == "" for p in opening) else
-             "every other action matching " + ", ".join(f"`{p}`" for p in opening))
     others = [p for p in actions.exclude if not p.lower().startswith("rum:")]
-    return scope + (" except " + ", ".join(f"`{p}`" for p in others) if others else "")
+    if any(p.strip("*") == "" for p in opening):
+        shape, params = "open", {}
+    else:
+        shape, params = "open-matching", {"patterns": Listed(opening, separator="`, `")}
+    if others:
+        shape += "-except"
+        params["excluded"] = Listed(tuple(others), separator="`, `")
+    return shape, params
 
 
 def _is_extra_rum(action: str) -> bool:
     return action.lower().startswith("rum:") and action.lower() not in (PUT_RUM_EVENTS.lower(), LOG_EVENTS.lower())
 
 
-def _assess(granted: _Granted, basic: bool, basic_note: str) -> tuple[Severity, list[str], str, str | None] | None:
+def _assess(granted: _Granted, basic: bool,
+            basic_flow: str) -> tuple[Severity, list[str], str, ActionSet | None] | None:
+    """(severity, the actions to name, the flow of ``_FLOWS`` the message ends with, the open entry)."""
     actions = granted.actions
     rum = sorted(a for a in actions if _is_extra_rum(a))
     other = sorted(a for a in actions if not a.lower().startswith("rum:"))
@@ -179,18 +216,17 @@ def _assess(granted: _Granted, basic: bool, basic_note: str) -> tuple[Severity, 
         if granted.rest is not None:
             # Every extra RUM action is named (they are what makes it an error), then the rest in words.
             return Severity.ERROR, worst_first(rum) + _writes_first([a for a in other if not is_read_only(a)], other), \
-                basic_note, granted.rest
+                basic_flow, granted.rest
         writes = rum + [a for a in other if not is_read_only(a)]
         if writes:
-            return Severity.ERROR, _writes_first(writes, rum + other), basic_note, None
+            return Severity.ERROR, _writes_first(writes, rum + other), basic_flow, None
         if other:
-            return Severity.WARNING, other, "", None
+            return Severity.WARNING, other, "read-only", None
         return None
     live = [a for a in other if survives_session_policy(a) is not False]
     if rum or live:
-        note = (", which Cognito's session policy still lets enhanced-flow guests use" if live else
-                ", which Cognito's session policy strips only while the classic flow stays disabled")
-        return Severity.WARNING, live + _writes_first(rum, rum), note, None
+        flow = "session-leaves" if live else "session-strips"
+        return Severity.WARNING, live + _writes_first(rum, rum), flow, None
     return None
 
 

@@ -7,13 +7,19 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
-from rumpolicy.model.dialect import render_for
-from rumpolicy.model.grants import (LOG_EVENTS, PUT_RUM_EVENTS, action_nodes, allowing, identity_grants,
-                                    put_statement_snippet)
+from rumpolicy.chain.grants import (LOG_EVENTS, PUT_RUM_EVENTS, action_nodes, allowing, identity_grants,
+                                    put_statement_fix)
+from rumpolicy.model.messages import Value
 
 
 @rule(id="RUM-PERM-008", name="guest-role-legacy-log-events", severity=Severity.ERROR, subject=GuestRole,
-      references=("https://github.com/aws-observability/aws-rum-web/pull/19",))
+      references=("https://github.com/aws-observability/aws-rum-web/pull/19",),
+      messages={
+          "legacy-undecided": "role {role} grants `rum:LogEvents`; whether another of its policies grants "
+                              "`rum:PutRumEvents` could not be read",
+          "legacy-action": "`{action}` is the legacy action; role {role} grants no `rum:PutRumEvents`, which the web "
+                           "client calls",
+      })
 def guest_role_legacy_log_events(guest: GuestRole) -> Iterator:
     """The guest role grants only the legacy `rum:LogEvents`, not `rum:PutRumEvents`.
 
@@ -45,13 +51,10 @@ def guest_role_legacy_log_events(guest: GuestRole) -> Iterator:
         return
     unreadable = [g for g in identity_grants(guest.role) if g.statement.unknown is not None]
     if unreadable or any(ref.document is None or ref.document.unknown for ref in guest.role.policies):
-        yield Undecided(legacy[0].at(legacy[0].statement.location),
-                        f"role {guest.role.subject} grants `{LOG_EVENTS}`; whether another of its policies grants "
-                        f"`{PUT_RUM_EVENTS}` could not be read")
+        yield Undecided(legacy[0].at(legacy[0].statement.location), "legacy-undecided", role=guest.role)
         return
-    fix = put_statement_snippet(guest, guest.monitors, comment=f"instead of {LOG_EVENTS}")
+    fix = put_statement_fix(guest, guest.monitors, comment=f"instead of {LOG_EVENTS}")
     for grant in legacy:
         node = action_nodes(grant.statement, LOG_EVENTS)[0]
-        yield Violation(grant.at(node.location),
-                        f"`{render_for(guest, node.value)}` is the legacy action; role {guest.role.subject} grants no "
-                        f"`{PUT_RUM_EVENTS}`, which the web client calls", remediation=fix)
+        yield Violation(grant.at(node.location), "legacy-action", action=Value(guest, node.value), role=guest.role,
+                        fix=fix)

@@ -8,15 +8,23 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.iam import Decision, PolicySet, evaluate
 from rumpolicy.model import GuestRole
-from rumpolicy.model.coverage import BASIC_SESSION, session_principal
-from rumpolicy.model.grants import PUT_RUM_EVENTS, monitor_names
-from rumpolicy.model.dialect import render_for
+from rumpolicy.chain.coverage import BASIC_SESSION, session_principal
+from rumpolicy.chain.grants import PUT_RUM_EVENTS
+from rumpolicy.model.messages import Listed, Said, Value
 
 
 @rule(id="RUM-PERM-006", name="permissions-boundary-blocks-put-rum-events", severity=Severity.ERROR,
       subject=GuestRole,
       references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
-                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html"))
+                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html"),
+      messages={
+          "boundary-missing": "permissions boundary {boundary} of role {role} is not in the input, so whether it "
+                              "allows `rum:PutRumEvents` was not checked",
+          "boundary-refuses": "permissions boundary {boundary} of role {role} does not allow `rum:PutRumEvents` on "
+                              "app monitor {monitors}",
+          "boundary-undecided": "whether permissions boundary {boundary} allows `rum:PutRumEvents` on app monitor "
+                                "{monitors} could not be decided: {reasons}",
+      })
 def permissions_boundary_blocks_put_rum_events(guest: GuestRole) -> Iterator:
     """The guest role's permissions boundary does not allow `rum:PutRumEvents` on its app monitor.
 
@@ -45,11 +53,10 @@ def permissions_boundary_blocks_put_rum_events(guest: GuestRole) -> Iterator:
         return
     where = role.permissions_boundary or role.boundary
     boundary = role.boundary
-    label = render_for(role, boundary.arn if boundary is not None and boundary.arn else
-                       role.permissions_boundary.value if role.permissions_boundary is not None else "boundary")
+    label = Value(role, boundary.arn if boundary is not None and boundary.arn else
+                  role.permissions_boundary.value if role.permissions_boundary is not None else "boundary")
     if boundary is None or boundary.document is None:
-        yield Undecided(where, f"permissions boundary {label} of role {role.subject} is not in the input, so whether "
-                               f"it allows `{PUT_RUM_EVENTS}` was not checked")
+        yield Undecided(where, "boundary-missing", boundary=label, role=role)
         return
     principal = session_principal(role, BASIC_SESSION)
     refused, open_, reasons = [], [], []
@@ -64,8 +71,8 @@ def permissions_boundary_blocks_put_rum_events(guest: GuestRole) -> Iterator:
             open_.append(monitor)
             reasons.extend(result.reasons)
     if refused:
-        yield Violation(where, f"permissions boundary {label} of role {role.subject} does not allow "
-                               f"`{PUT_RUM_EVENTS}` on app monitor {monitor_names(refused)}")
+        yield Violation(where, "boundary-refuses", boundary=label, role=role, monitors=Listed(tuple(refused)))
     if open_:
-        yield Undecided(where, f"whether permissions boundary {label} allows `{PUT_RUM_EVENTS}` on app monitor "
-                               f"{monitor_names(open_)} could not be decided: {'; '.join(dict.fromkeys(reasons))}")
+        # The evaluator's reasons (worded by ``rumpolicy.iam``), each once.
+        yield Undecided(where, "boundary-undecided", boundary=label, monitors=Listed(tuple(open_)),
+                        reasons=Listed(tuple(Said(r) for r in dict.fromkeys(reasons)), separator="; "))

@@ -9,14 +9,20 @@ from rumpolicy.findings import Severity
 from rumpolicy.iam import match_resource
 from rumpolicy.model import GuestRole
 from rumpolicy.model.arns import is_literal
-from rumpolicy.model.coverage import allowed, monitor_coverage
-from rumpolicy.model.grants import PUT_RUM_EVENTS, UUID, allowing, appmonitor_name, is_monitor_id, put_statement_snippet
-from rumpolicy.model.dialect import render_for
+from rumpolicy.chain.coverage import allowed, monitor_coverage
+from rumpolicy.chain.grants import PUT_RUM_EVENTS, UUID, allowing, appmonitor_name, is_monitor_id, put_statement_fix
+from rumpolicy.model.messages import Value
 
 
 @rule(id="RUM-PERM-002", name="put-rum-events-arn-not-monitor-name", severity=Severity.ERROR, subject=GuestRole,
       references=("https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudwatchrum.html",
-                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html"))
+                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html"),
+      messages={
+          "monitor-id": "`{arn}` names app monitor {monitor} by its ID; IAM authorizes `rum:PutRumEvents` on the ARN "
+                        "with its name `{name}`",
+          "name-case": "`{arn}` spells the app monitor name `{segment}`, but it is `{name}` and ARNs compare "
+                       "case-sensitively",
+      })
 def put_rum_events_arn_not_monitor_name(guest: GuestRole) -> Iterator:
     """The guest role's `rum:PutRumEvents` ARN names the app monitor by its ID or in the wrong case.
 
@@ -57,17 +63,15 @@ def put_rum_events_arn_not_monitor_name(guest: GuestRole) -> Iterator:
                 segment = appmonitor_name(node.value)
                 if segment is None or (node.location, monitor.subject) in seen:
                     continue
-                message = None
-                shown = render_for(guest, node.value)
+                arn = Value(guest, node.value)
                 if is_monitor_id(segment) and not UUID.match(name):
-                    message = (f"`{shown}` names app monitor {monitor.subject} by its ID; IAM "
-                               f"authorizes `{PUT_RUM_EVENTS}` on the ARN with its name `{name}`")
+                    found = Violation(grant.at(node.location), "monitor-id", arn=arn, monitor=monitor, name=name,
+                                      fix=put_statement_fix(guest, [monitor]))
                 elif allowed(result) is False and is_literal(segment) and match_resource(segment, name) is False \
                         and match_resource(segment.lower(), name.lower()) is True:
-                    message = (f"`{shown}` spells the app monitor name `{segment}`, but it is "
-                               f"`{name}` and ARNs compare case-sensitively")
-                if message:
-                    seen.add((node.location, monitor.subject))
-                    yield Violation(grant.at(node.location), message,
-                                    remediation=put_statement_snippet(guest, [monitor]))
-
+                    found = Violation(grant.at(node.location), "name-case", arn=arn, segment=segment, name=name,
+                                      fix=put_statement_fix(guest, [monitor]))
+                else:
+                    continue
+                seen.add((node.location, monitor.subject))
+                yield found

@@ -9,14 +9,20 @@ from rumpolicy.findings import Severity
 from rumpolicy.iam import match_resource
 from rumpolicy.model import GuestRole
 from rumpolicy.model.arns import parse_arn
-from rumpolicy.model.coverage import allowed, monitor_coverage
-from rumpolicy.model.grants import PUT_RUM_EVENTS, allowing, put_statement_snippet
-from rumpolicy.model.dialect import render_for
+from rumpolicy.chain.coverage import allowed, monitor_coverage
+from rumpolicy.chain.grants import PUT_RUM_EVENTS, allowing, put_statement_fix
+from rumpolicy.model.messages import Listed, Value
+from rumpolicy.model.resources import Resource
 
 
 @rule(id="RUM-PERM-003", name="put-rum-events-arn-wrong-environment", severity=Severity.ERROR, subject=GuestRole,
       references=("https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudwatchrum.html",
-                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html"))
+                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html"),
+      messages={
+          "wrong-environment": "`{arn}` names {fields}, so it never matches app monitor {monitor}",
+          "environment-undecided": "whether `{arn}` is in app monitor {monitor}'s environment is known only at "
+                                   "deploy time ({fields})",
+      })
 def put_rum_events_arn_wrong_environment(guest: GuestRole) -> Iterator:
     """The guest role's `rum:PutRumEvents` ARN names another region, account or partition.
 
@@ -61,16 +67,19 @@ def put_rum_events_arn_wrong_environment(guest: GuestRole) -> Iterator:
                           ("account", arn.account, env.account))
                 wrong = [(f, a, b) for f, a, b in fields if b and match_resource(a, b) is False]
                 doubtful = [(f, a, b) for f, a, b in fields if not b or match_resource(a, b) is None]
-                shown = render_for(guest, node.value)
                 if wrong:
-                    text = ", ".join(f"{f} `{render_for(guest, a)}` instead of `{render_for(guest, b)}`"
-                                     for f, a, b in wrong)
-                    yield Violation(grant.at(node.location),
-                                    f"`{shown}` names {text}, so it never matches app monitor "
-                                    f"{monitor.subject}", remediation=put_statement_snippet(guest, [monitor]))
+                    yield Violation(grant.at(node.location), "wrong-environment", arn=Value(guest, node.value),
+                                    fields=_fields(guest, wrong, "instead of"), monitor=monitor,
+                                    fix=put_statement_fix(guest, [monitor]))
                 elif doubtful and verdict is None:
-                    text = ", ".join(f"{f} `{render_for(guest, a)}` against `{render_for(guest, b) or 'unknown'}`"
-                                     for f, a, b in doubtful)
-                    yield Undecided(grant.at(node.location),
-                                    f"whether `{shown}` is in app monitor {monitor.subject}'s "
-                                    f"environment is known only at deploy time ({text})")
+                    yield Undecided(grant.at(node.location), "environment-undecided", arn=Value(guest, node.value),
+                                    monitor=monitor, fields=_fields(guest, doubtful, "against"))
+
+
+def _fields(guest: Resource, rows: list[tuple[str, str, str]], relation: str) -> Listed:
+    """``region `us-east-1` instead of `eu-west-1`, account ...``: each row (field, in the ARN, the
+    monitor's) with its values as the input's dialect writes them; an unknown value of the monitor's
+    as ``unknown``."""
+    return Listed(tuple(Listed((field, " `", Value(guest, written), f"` {relation} `",
+                                Value(guest, expected) if expected != "" else "unknown", "`"), separator="")
+                        for field, written, expected in rows))

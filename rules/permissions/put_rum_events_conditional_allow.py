@@ -7,12 +7,18 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
-from rumpolicy.model.grants import PUT_RUM_EVENTS, allowing, browser_blockers, describe_clause, grants_on
+from rumpolicy.chain.grants import PUT_RUM_EVENTS, allowing, browser_blockers, describe_clause, grants_on
+from rumpolicy.model.messages import Listed, Said
 
 
 @rule(id="RUM-PERM-007", name="put-rum-events-conditional-allow", severity=Severity.WARNING, subject=GuestRole,
       references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
-                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"))
+                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"),
+      messages={
+          "browser-blocked": "`rum:PutRumEvents` on app monitor {monitor} is allowed only when `{clause}` holds, and "
+                             "{why}",
+          "conditional": "`rum:PutRumEvents` on app monitor {monitor} is allowed only when `{conditions}`",
+      })
 def put_rum_events_conditional_allow(guest: GuestRole) -> Iterator:
     """The guest role allows `rum:PutRumEvents` on its app monitor only under conditions.
 
@@ -59,11 +65,12 @@ def put_rum_events_conditional_allow(guest: GuestRole) -> Iterator:
                 continue
             reported.add(where)
             blockers = browser_blockers(grant.statement)
+            # The clauses and why a browser cannot satisfy one are worded by ``rumpolicy.chain.grants``.
             if blockers:
                 clause, why = blockers[0]
-                yield Violation(where, f"`{PUT_RUM_EVENTS}` on app monitor {monitor.subject} is allowed only when "
-                                       f"`{describe_clause(clause)}` holds, and {why}")
+                yield Violation(where, "browser-blocked", monitor=monitor, clause=Said(describe_clause(clause)),
+                                why=Said(why))
             else:
-                conditions = "; ".join(f"`{describe_clause(c)}`" for c in grant.statement.conditions)
-                yield Violation(where, f"`{PUT_RUM_EVENTS}` on app monitor {monitor.subject} is allowed only when "
-                                       f"{conditions}", severity=Severity.INFO)
+                conditions = Listed(tuple(Said(describe_clause(c)) for c in grant.statement.conditions),
+                                    separator="`; `")
+                yield Violation(where, "conditional", monitor=monitor, conditions=conditions, severity=Severity.INFO)

@@ -7,14 +7,30 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
-from rumpolicy.model.grants import (PUT_RUM_EVENTS, allowing, has_glob, monitor_names, put_statement_snippet,
-                                    unread_policies)
-from rumpolicy.model.dialect import render_for
+from rumpolicy.chain.grants import PUT_RUM_EVENTS, allowing, has_glob, put_statement_fix, unread_policies
+from rumpolicy.model.messages import Listed, Value
 
 
 @rule(id="RUM-PERM-004", name="put-rum-events-wildcard-resource", severity=Severity.WARNING, subject=GuestRole,
       references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html",
-                  "https://github.com/aws-observability/aws-rum-web/issues/488"))
+                  "https://github.com/aws-observability/aws-rum-web/issues/488"),
+      messages={
+          "not-resource": "`NotResource: {values}` lets guest credentials call `rum:PutRumEvents` on every other app "
+                          "monitor, not only app monitor {monitors}",
+          "not-resource-unserved": "`NotResource: {values}` lets guest credentials call `rum:PutRumEvents` on every "
+                                   "other app monitor, not only the app monitors it is meant for",
+          "wildcard": "`Resource: {value}` lets guest credentials call `rum:PutRumEvents` on every app monitor it "
+                      "matches, not only app monitor {monitors}",
+          "wildcard-unserved": "`Resource: {value}` lets guest credentials call `rum:PutRumEvents` on every app "
+                               "monitor it matches, not only the app monitors it is meant for",
+          "wildcard-external": "`Resource: {value}` (from policy {policy}) lets guest credentials call "
+                               "`rum:PutRumEvents` on every app monitor it matches, not only app monitor {monitors}",
+          "wildcard-external-unserved": "`Resource: {value}` (from policy {policy}) lets guest credentials call "
+                                        "`rum:PutRumEvents` on every app monitor it matches, not only the app "
+                                        "monitors it is meant for",
+          "policy-unread": "policy {policy} of role {role} is not in the input or could not be resolved, so which "
+                           "resources it grants was not checked",
+      })
 def put_rum_events_wildcard_resource(guest: GuestRole) -> Iterator:
     """The guest role may write RUM events to more app monitors than the ones it serves.
 
@@ -54,18 +70,19 @@ def put_rum_events_wildcard_resource(guest: GuestRole) -> Iterator:
     if guest.role is None:
         yield NOT_APPLICABLE
         return
-    served = f"app monitor {monitor_names(guest.monitors)}" if guest.monitors else "the app monitors it is meant for"
-    fix = put_statement_snippet(guest, guest.monitors)
+    # Whom the role is for: its monitors, or ("-unserved": no monitor of the input names it) in general.
+    served = {"monitors": Listed(tuple(guest.monitors))} if guest.monitors else {}
+    unserved = "" if guest.monitors else "-unserved"
+    fix = put_statement_fix(guest, guest.monitors)
     seen = set()
     for grant in allowing(guest.role, PUT_RUM_EVENTS):
         statement = grant.statement
         if statement.not_resources is not None:
             where = grant.at(statement.node("NotResource"))
-            values = ", ".join(render_for(guest, n.value) for n in statement.not_resources)
+            values = Listed(tuple(Value(guest, n.value) for n in statement.not_resources))
             if where not in seen:
                 seen.add(where)
-                yield Violation(where, f"`NotResource: {values}` lets guest credentials call `{PUT_RUM_EVENTS}` on "
-                                       f"every other app monitor, not only {served}", remediation=fix)
+                yield Violation(where, f"not-resource{unserved}", values=values, fix=fix, **served)
             continue
         for node in statement.resources or ():
             if not isinstance(node.value, str) or not has_glob(node.value):
@@ -74,11 +91,10 @@ def put_rum_events_wildcard_resource(guest: GuestRole) -> Iterator:
             if where in seen:
                 continue
             seen.add(where)
-            origin = f" (from policy {render_for(guest, grant.label)})" if grant.external else ""
-            yield Violation(where, f"`Resource: {render_for(guest, node.value)}`{origin} lets guest credentials call "
-                                   f"`{PUT_RUM_EVENTS}` on every app monitor it matches, not only {served}",
-                            remediation=fix)
+            if grant.external:
+                yield Violation(where, f"wildcard-external{unserved}", value=Value(guest, node.value),
+                                policy=Value(guest, grant.label), fix=fix, **served)
+            else:
+                yield Violation(where, f"wildcard{unserved}", value=Value(guest, node.value), fix=fix, **served)
     for ref in unread_policies(guest.role):
-        yield Undecided(ref.location, f"policy {render_for(guest, ref.label)} of role {guest.role.subject} is not in "
-                                      "the input or could not be resolved, so which resources it grants was not "
-                                      "checked")
+        yield Undecided(ref.location, "policy-unread", policy=Value(guest, ref.label), role=guest.role)

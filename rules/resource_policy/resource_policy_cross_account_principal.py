@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from rumpolicy.aws import ACCOUNT_ID
+from rumpolicy.chain.grants import readable_resource_policy
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import ResourcePolicy
-from rumpolicy.model.arns import ACCOUNT_ID, parse_arn, same
-from rumpolicy.model.dialect import render_for
-from rumpolicy.model.grants import readable_resource_policy
+from rumpolicy.model.arns import parse_arn, same
+from rumpolicy.model.messages import Said, Value
 
 
 @rule(id="RUM-RBP-004", name="resource-policy-cross-account-principal", severity=Severity.ERROR,
       subject=ResourcePolicy,
-      references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html",))
+      references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html",),
+      messages={
+          "policy-unreadable": "the resource policy {policy} could not be read ({reason}), so its principals were "
+                               "not checked",
+          "other-account": "principal `{principal}` is in account {owner}, not in app monitor {monitor}'s account "
+                           "{account}",
+          "account-undecided": "whether principal `{principal}` is in app monitor {monitor}'s account is known only "
+                               "at deploy time",
+          "monitor-unknown": "whether principal `{principal}` is in the account of an app monitor that is not in "
+                             "the input is known only at deploy time",
+      })
 def resource_policy_cross_account_principal(policy: ResourcePolicy) -> Iterator:
     """The app monitor's resource-based policy names a principal of another account.
 
@@ -40,8 +51,7 @@ def resource_policy_cross_account_principal(policy: ResourcePolicy) -> Iterator:
     monitor = policy.monitor
     if doc is None:
         if reason:
-            yield Undecided(policy, f"the resource policy {policy.subject} could not be read ({reason}), so its "
-                                    "principals were not checked")
+            yield Undecided(policy, "policy-unreadable", policy=policy, reason=Said(reason))
         else:
             yield NOT_APPLICABLE
         return
@@ -59,14 +69,12 @@ def resource_policy_cross_account_principal(policy: ResourcePolicy) -> Iterator:
                     continue
                 verdict = same(owner, account) if account else None
                 if verdict is False:
-                    yield Violation(node, f"principal `{render_for(policy, value)}` is in account "
-                                          f"{render_for(policy, owner)}, not in app monitor {monitor.subject}'s "
-                                          f"account {render_for(policy, account)}")
+                    yield Violation(node, "other-account", principal=Value(policy, value), owner=Value(policy, owner),
+                                    monitor=monitor, account=Value(policy, account))
+                elif verdict is None and monitor is not None:
+                    yield Undecided(node, "account-undecided", principal=Value(policy, value), monitor=monitor)
                 elif verdict is None:
-                    where = f"app monitor {monitor.subject}'s account" if monitor is not None else \
-                        "the account of an app monitor that is not in the input"
-                    yield Undecided(node, f"whether principal `{render_for(policy, value)}` is in {where} is known "
-                                          "only at deploy time")
+                    yield Undecided(node, "monitor-unknown", principal=Value(policy, value))
 
 
 def _account(value: str) -> str | None:

@@ -9,13 +9,27 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.iam import statement_matches
 from rumpolicy.model import ResourcePolicy
-from rumpolicy.model.grants import (PUT_RUM_EVENTS, describe_clause, readable_resource_policy,
+from rumpolicy.chain.grants import (PUT_RUM_EVENTS, describe_clause, readable_resource_policy,
                                     signed_browser_context, signed_browser_principal)
+from rumpolicy.model.messages import Listed, Said
 
 
 @rule(id="RUM-RBP-007", name="resource-policy-deny-blocks-signed", severity=Severity.ERROR, subject=ResourcePolicy,
       references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html",
-                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html"))
+                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html"),
+      messages={
+          "policy-unreadable": "the resource policy {policy} could not be read ({reason}), so its Deny statements "
+                               "were not checked",
+          "monitor-unknown": "the app monitor of {policy} is not in the input or has no resolvable name, so whether "
+                             "its Deny statements block signed browsers was not checked",
+          "principal-undecided": "whether this Deny names the guest role's session (the principal Cognito-signed "
+                                 "browsers of app monitor {monitor} use) could not be decided",
+          "deny-all": "this Deny blocks every `{action}` to app monitor {monitor}, Cognito-signed browsers included",
+          "deny-conditional": "this Deny also blocks Cognito-signed browsers of app monitor {monitor} whenever "
+                              "`{conditions}` holds",
+          "deny-conditional-negated": "this Deny also blocks Cognito-signed browsers of app monitor {monitor} "
+                                      "whenever `{conditions}` holds (it denies every value except the listed ones)",
+      })
 def resource_policy_deny_blocks_signed(policy: ResourcePolicy) -> Iterator:
     """A `Deny` in the app monitor's resource-based policy also blocks Cognito-signed browsers.
 
@@ -52,14 +66,12 @@ def resource_policy_deny_blocks_signed(policy: ResourcePolicy) -> Iterator:
     monitor = policy.monitor
     if doc is None or not any(s.is_deny for s in doc.statements):
         if reason:
-            yield Undecided(policy, f"the resource policy {policy.subject} could not be read ({reason}), so its "
-                                    "Deny statements were not checked")
+            yield Undecided(policy, "policy-unreadable", policy=policy, reason=Said(reason))
         else:
             yield NOT_APPLICABLE
         return
     if monitor is None or monitor.arn is None:
-        yield Undecided(policy, f"the app monitor of {policy.subject} is not in the input or has no resolvable name, "
-                                "so whether its Deny statements block signed browsers was not checked")
+        yield Undecided(policy, "monitor-unknown", policy=policy)
         return
     principal = signed_browser_principal(monitor)
     context = signed_browser_context(principal)
@@ -70,19 +82,16 @@ def resource_policy_deny_blocks_signed(policy: ResourcePolicy) -> Iterator:
         if unconditional is False:
             continue
         if unconditional is None:
-            yield Undecided(statement, "whether this Deny names the guest role's session (the principal Cognito-signed "
-                                       f"browsers of app monitor {monitor.subject} use) could not be decided")
+            yield Undecided(statement, "principal-undecided", monitor=monitor)
             continue
         applies = statement_matches(statement, PUT_RUM_EVENTS, monitor.arn, context, missing_keys="unknown",
                                     principal=principal, kind="resource", version=doc.version)
         if applies is True:
-            yield Violation(statement, f"this Deny blocks every `{PUT_RUM_EVENTS}` to app monitor {monitor.subject}, "
-                                       "Cognito-signed browsers included")
+            yield Violation(statement, "deny-all", action=PUT_RUM_EVENTS, monitor=monitor)
         elif applies is None:
-            conditions = "; ".join(f"`{describe_clause(c)}`" for c in statement.conditions)
+            # Each clause in backticks: the template opens the first and closes the last.
+            conditions = Listed(tuple(Said(describe_clause(c)) for c in statement.conditions), separator="`; `")
             negated = [c for c in statement.conditions if c.base_operator.lower().startswith(("not", "stringnot",
                                                                                               "arnnot"))]
-            hint = (" (it denies every value except the listed ones)" if negated else "")
-            yield Violation(statement.node("Condition"),
-                            f"this Deny also blocks Cognito-signed browsers of app monitor {monitor.subject} whenever "
-                            f"{conditions} holds{hint}", severity=Severity.WARNING)
+            yield Violation(statement.node("Condition"), "deny-conditional-negated" if negated else "deny-conditional",
+                            monitor=monitor, conditions=conditions, severity=Severity.WARNING)

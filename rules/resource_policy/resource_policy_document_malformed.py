@@ -7,13 +7,28 @@ from typing import Iterator
 from rumpolicy.engine import Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import ResourcePolicy
-from rumpolicy.model.dialect import prop
+from rumpolicy.model.messages import Prop, Said
 from rumpolicy.model.symbols import Unknown
 
 
 @rule(id="RUM-RBP-009", name="resource-policy-document-malformed", severity=Severity.ERROR, subject=ResourcePolicy,
       references=("https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rum-appmonitor-resourcepolicy.html",
-                  "https://docs.aws.amazon.com/cloudwatchrum/latest/APIReference/API_PutResourcePolicy.html"))
+                  "https://docs.aws.amazon.com/cloudwatchrum/latest/APIReference/API_PutResourcePolicy.html"),
+      messages={
+          "document-missing": "resource policy {policy} has no `{field}`",
+          # A policy read from its own file: the problems of the document itself.
+          "document-invalid": "the resource policy is not a valid policy: {problem}",
+          "document-invalid-and-1": "the resource policy is not a valid policy: {problem} (and 1 more problem)",
+          "document-invalid-and-n": "the resource policy is not a valid policy: {problem} (and {more} more problems)",
+          "document-unresolved": "the `{field}` of {policy} could not be resolved ({reason}), so whether it is valid "
+                                 "JSON was not checked",
+          "document-object": "`{field}` is an object, not the JSON string RUM expects",
+          "document-list": "`{field}` is a list, not the JSON string RUM expects",
+          "document-not-string": "`{field}` is `{value}`, not the JSON string RUM expects",
+          "property-invalid": "`{field}` is not a valid policy: {problem}",
+          "property-invalid-and-1": "`{field}` is not a valid policy: {problem} (and 1 more problem)",
+          "property-invalid-and-n": "`{field}` is not a valid policy: {problem} (and {more} more problems)",
+      })
 def resource_policy_document_malformed(policy: ResourcePolicy) -> Iterator:
     """The app monitor's resource-based policy document is not a valid JSON policy string.
 
@@ -62,31 +77,31 @@ def resource_policy_document_malformed(policy: ResourcePolicy) -> Iterator:
     """
     raw = policy.raw
     doc = policy.document
-    field = prop(policy, "PolicyDocument")
+    field = Prop(policy, "PolicyDocument")
     if raw is None:
         # A policy read from its own file (a bare JSON document, `get-resource-policy` output) has no
         # property to be malformed; only its shape can be wrong.
         if doc is None:
-            yield Violation(policy, f"resource policy {policy.subject} has no `{field}`")
+            yield Violation(policy, "document-missing", policy=policy, field=field)
         elif doc.problems:
-            yield Violation(doc.problems[0].location, f"the resource policy is not a valid policy: "
-                                                      f"{doc.problems[0].message}{_more(doc.problems)}")
+            yield Violation(doc.problems[0].location, _more("document-invalid", doc.problems),
+                            problem=Said(doc.problems[0].message), more=len(doc.problems) - 1)
         return
     if isinstance(raw.value, Unknown):
-        yield Undecided(raw, f"the `{field}` of {policy.subject} could not be resolved ({raw.value.reason}), "
-                             "so whether it is valid JSON was not checked")
+        yield Undecided(raw, "document-unresolved", field=field, policy=policy, reason=Said(raw.value.reason))
         return
     if isinstance(raw.value, (dict, list)):
-        kind = "an object" if isinstance(raw.value, dict) else "a list"
-        yield Violation(raw, f"`{field}` is {kind}, not the JSON string RUM expects")
+        yield Violation(raw, "document-object" if isinstance(raw.value, dict) else "document-list", field=field)
         return
     if not isinstance(raw.value, str):
-        yield Violation(raw, f"`{field}` is `{raw.value!r}`, not the JSON string RUM expects")
+        yield Violation(raw, "document-not-string", field=field, value=repr(raw.value))
         return
     if doc is not None and doc.problems:
-        yield Violation(raw, f"`{field}` is not a valid policy: {doc.problems[0].message}{_more(doc.problems)}")
+        yield Violation(raw, _more("property-invalid", doc.problems), field=field,
+                        problem=Said(doc.problems[0].message), more=len(doc.problems) - 1)
 
 
-def _more(problems) -> str:
+def _more(message_id: str, problems) -> str:
+    """The message id for the first of ``problems``, with how many more there are."""
     extra = len(problems) - 1
-    return f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra > 0 else ""
+    return message_id if extra <= 0 else f"{message_id}-and-1" if extra == 1 else f"{message_id}-and-n"

@@ -4,21 +4,31 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from rumpolicy.aws import PSEUDO_MAX_LENGTH
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import ResourcePolicy
 from rumpolicy.model.symbols import IMPORT, OPAQUE, PARAM, PSEUDO, Symbol, has_symbols, parts
 
 LIMIT = 4096           # "The maximum size of the policy is 4 KB."
-# Longest value a pseudo parameter can take (partition aws-us-gov, region ap-southeast-5 ...).
-PSEUDO_MAX = {"AWS::Partition": 10, "AWS::Region": 16, "AWS::AccountId": 12, "AWS::URLSuffix": 20,
-              "AWS::NoValue": 0, "AWS::StackName": 128}
 OTHER_MAX = 255        # names and ids of resources in the same template
 
 
 @rule(id="RUM-RBP-002", name="resource-policy-over-limit", severity=Severity.ERROR, subject=ResourcePolicy,
       references=("https://docs.aws.amazon.com/cloudwatchrum/latest/APIReference/API_PutResourcePolicy.html",
-                  "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html"))
+                  "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html"),
+      messages={
+          "second-policy": "app monitor {monitor} already has resource policy {first}; each app monitor can have "
+                           "only one",
+          "too-large": "the resource policy is {size} bytes; an app monitor's policy may be at most {limit} bytes "
+                       "(4 KB)",
+          "too-large-at-least": "the resource policy is at least {size} bytes; an app monitor's policy may be at "
+                                "most {limit} bytes (4 KB)",
+          "size-undecided": "the resource policy is between {low} bytes and {high} bytes once deployed, so the "
+                            "{limit}-byte limit was not checked",
+          "size-unbounded": "the resource policy is between {low} bytes and an unknown size once deployed, so the "
+                            "{limit}-byte limit was not checked",
+      })
 def resource_policy_over_limit(policy: ResourcePolicy) -> Iterator:
     """The app monitor's resource-based policy is larger than 4 KB, or is not its only one.
 
@@ -45,22 +55,20 @@ def resource_policy_over_limit(policy: ResourcePolicy) -> Iterator:
     monitor = policy.monitor
     if monitor is not None and len(monitor.resource_policies) > 1 and monitor.resource_policies[0] is not policy:
         found = True
-        yield Violation(policy, f"app monitor {monitor.subject} already has resource policy "
-                                f"{monitor.resource_policies[0].subject}; each app monitor can have only one")
+        yield Violation(policy, "second-policy", monitor=monitor, first=monitor.resource_policies[0])
     raw = policy.raw
     if raw is None or not isinstance(raw.value, str):
         if not found:
             yield NOT_APPLICABLE
         return
     low, high = _size_bounds(raw.value)
+    limit = f"{LIMIT:,}"
     if low > LIMIT:
-        size = f"{low:,} bytes" if low == high else f"at least {low:,} bytes"
-        yield Violation(raw, f"the resource policy is {size}; an app monitor's policy may be at most "
-                             f"{LIMIT:,} bytes (4 KB)")
-    elif high is None or high > LIMIT:
-        yield Undecided(raw, f"the resource policy is between {low:,} bytes and "
-                             f"{'an unknown size' if high is None else f'{high:,} bytes'} once deployed, so the "
-                             f"{LIMIT:,}-byte limit was not checked")
+        yield Violation(raw, "too-large" if low == high else "too-large-at-least", size=f"{low:,}", limit=limit)
+    elif high is None:
+        yield Undecided(raw, "size-unbounded", low=f"{low:,}", limit=limit)
+    elif high > LIMIT:
+        yield Undecided(raw, "size-undecided", low=f"{low:,}", high=f"{high:,}", limit=limit)
 
 
 def _size_bounds(text: str) -> tuple[int, int | None]:
@@ -83,7 +91,7 @@ def _size_bounds(text: str) -> tuple[int, int | None]:
 
 def _longest(symbol: Symbol) -> int | None:
     if symbol.kind == PSEUDO:
-        return PSEUDO_MAX.get(symbol.detail)
+        return PSEUDO_MAX_LENGTH.get(symbol.detail)
     if symbol.kind in (IMPORT, OPAQUE, PARAM):
         return None
     return OTHER_MAX

@@ -7,14 +7,22 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import ResourcePolicy
-from rumpolicy.model.grants import (PUT_RUM_EVENTS, covers_action, describe_clause, is_public, only_spoofable,
+from rumpolicy.chain.grants import (PUT_RUM_EVENTS, covers_action, describe_clause, is_public, only_spoofable,
                                     readable_resource_policy)
+from rumpolicy.model.messages import Listed, Said
 
 
 @rule(id="RUM-RBP-005", name="resource-policy-public-write-unrestricted", severity=Severity.WARNING,
       subject=ResourcePolicy,
       references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html",
-                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/concepts/auth.md"))
+                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/concepts/auth.md"),
+      messages={
+          "policy-unreadable": "the resource policy {policy} could not be read ({reason}), so public access was not "
+                               "checked",
+          "public-unconditional": "anyone can send `{action}` to this app monitor: the public statement has no "
+                                  "condition",
+          "public-spoofable": "the public statement is narrowed only by `{conditions}`, which any sender can set",
+      })
 def resource_policy_public_write_unrestricted(policy: ResourcePolicy) -> Iterator:
     """The app monitor's resource-based policy lets anyone write events without a narrowing condition.
 
@@ -44,8 +52,7 @@ def resource_policy_public_write_unrestricted(policy: ResourcePolicy) -> Iterato
     doc, reason = readable_resource_policy(policy)
     if doc is None:
         if reason:
-            yield Undecided(policy, f"the resource policy {policy.subject} could not be read ({reason}), so public "
-                                    "access was not checked")
+            yield Undecided(policy, "policy-unreadable", policy=policy, reason=Said(reason))
         else:
             yield NOT_APPLICABLE
         return
@@ -53,11 +60,9 @@ def resource_policy_public_write_unrestricted(policy: ResourcePolicy) -> Iterato
         if not is_public(statement.principal) or not covers_action(statement, PUT_RUM_EVENTS):
             continue
         if not statement.conditions:
-            yield Violation(statement.node("Principal"),
-                            f"anyone can send `{PUT_RUM_EVENTS}` to this app monitor: the public statement has no "
-                            "condition")
+            yield Violation(statement.node("Principal"), "public-unconditional", action=PUT_RUM_EVENTS)
         elif only_spoofable(statement):
-            conditions = "; ".join(f"`{describe_clause(c)}`" for c in statement.conditions)
-            yield Violation(statement.node("Condition"),
-                            f"the public statement is narrowed only by {conditions}, which any sender can set",
+            # Each clause in backticks: the template opens the first and closes the last.
+            conditions = Listed(tuple(Said(describe_clause(c)) for c in statement.conditions), separator="`; `")
+            yield Violation(statement.node("Condition"), "public-spoofable", conditions=conditions,
                             severity=Severity.INFO)

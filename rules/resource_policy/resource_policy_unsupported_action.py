@@ -9,14 +9,24 @@ from rumpolicy.findings import Severity
 from rumpolicy.iam import match_action
 from rumpolicy.iam.actions import expand
 from rumpolicy.model import ResourcePolicy
-from rumpolicy.model.dialect import render_for
-from rumpolicy.model.grants import PUT_RUM_EVENTS, readable_resource_policy, sample, worst_first
+from rumpolicy.chain.grants import PUT_RUM_EVENTS, readable_resource_policy, sample, worst_first
+from rumpolicy.model.messages import Listed, Said, Value
 
 
 @rule(id="RUM-RBP-001", name="resource-policy-unsupported-action", severity=Severity.WARNING,
       subject=ResourcePolicy,
       references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html",
-                  "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/rum_resource_policy"))
+                  "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/rum_resource_policy"),
+      messages={
+          "policy-unreadable": "the resource policy {policy} could not be read ({reason}), so its actions were not "
+                               "checked",
+          "not-action": "`NotAction: {values}` grants every other action; resource policies of app monitors "
+                        "support only `{action}`",
+          "action-unsupported": "action `{value}` is not supported in an app monitor's resource policy, which "
+                                "supports only `{action}`",
+          "action-covers-more": "action `{value}`, which also covers {covered}, is not supported in an app "
+                                "monitor's resource policy, which supports only `{action}`",
+      })
 def resource_policy_unsupported_action(policy: ResourcePolicy) -> Iterator:
     """The app monitor's resource-based policy names an action other than `rum:PutRumEvents`.
 
@@ -40,17 +50,14 @@ def resource_policy_unsupported_action(policy: ResourcePolicy) -> Iterator:
     doc, reason = readable_resource_policy(policy)
     if doc is None:
         if reason:
-            yield Undecided(policy, f"the resource policy {policy.subject} could not be read ({reason}), so its "
-                                    "actions were not checked")
+            yield Undecided(policy, "policy-unreadable", policy=policy, reason=Said(reason))
         else:
             yield NOT_APPLICABLE
         return
     for statement in doc.statements:
         if statement.not_actions is not None:
-            values = ", ".join(render_for(policy, n.value) for n in statement.not_actions)
-            yield Violation(statement.node("NotAction"),
-                            f"`NotAction: {values}` grants every other action; resource policies of app monitors "
-                            f"support only `{PUT_RUM_EVENTS}`")
+            values = Listed(tuple(Value(policy, n.value) for n in statement.not_actions))
+            yield Violation(statement.node("NotAction"), "not-action", values=values, action=PUT_RUM_EVENTS)
             continue
         for node in statement.actions or ():
             if not isinstance(node.value, str):
@@ -58,6 +65,8 @@ def resource_policy_unsupported_action(policy: ResourcePolicy) -> Iterator:
             extra = worst_first(a for a in expand(node.value) if a.lower() != PUT_RUM_EVENTS.lower())
             if match_action(node.value, PUT_RUM_EVENTS) and not extra:
                 continue
-            also = f", which also covers {sample(extra)}," if extra and match_action(node.value, PUT_RUM_EVENTS) else ""
-            yield Violation(node, f"action `{render_for(policy, node.value)}`{also} is not supported in an app "
-                                  f"monitor's resource policy, which supports only `{PUT_RUM_EVENTS}`")
+            if extra and match_action(node.value, PUT_RUM_EVENTS):
+                yield Violation(node, "action-covers-more", value=Value(policy, node.value),
+                                covered=Said(sample(extra)), action=PUT_RUM_EVENTS)
+            else:
+                yield Violation(node, "action-unsupported", value=Value(policy, node.value), action=PUT_RUM_EVENTS)

@@ -8,12 +8,24 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.iam import match_resource
 from rumpolicy.model import ResourcePolicy
-from rumpolicy.model.dialect import render_for
-from rumpolicy.model.grants import readable_resource_policy
+from rumpolicy.chain.grants import readable_resource_policy
+from rumpolicy.model.messages import Listed, Said, Value
 
 
 @rule(id="RUM-RBP-003", name="resource-policy-wrong-resource", severity=Severity.ERROR, subject=ResourcePolicy,
-      references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html",))
+      references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html",),
+      messages={
+          "policy-unreadable": "the resource policy could not be read ({reason}), so whether {policy} names its "
+                               "monitor's ARN was not checked",
+          "monitor-unknown": "the app monitor it belongs to is not in the input or has no resolvable name, so "
+                             "whether {policy} names its monitor's ARN was not checked",
+          "not-resource-excludes": "`NotResource` excludes app monitor {monitor} (`{arn}`), so the statement never "
+                                   "applies",
+          "resource-wildcard": "`Resource: \"*\"` in the policy of app monitor {monitor}; name `{arn}`",
+          "resource-undecided": "whether `{values}` is app monitor {monitor} (`{arn}`) is known only at deploy time",
+          "resource-other": "`Resource: {values}` is not app monitor {monitor} (`{arn}`), so the statement never "
+                            "applies",
+      })
 def resource_policy_wrong_resource(policy: ResourcePolicy) -> Iterator:
     """A statement of the app monitor's resource-based policy names another resource.
 
@@ -46,21 +58,20 @@ def resource_policy_wrong_resource(policy: ResourcePolicy) -> Iterator:
     monitor = policy.monitor
     if doc is None or monitor is None or monitor.arn is None:
         if doc is not None or reason:
-            what = (f"the resource policy could not be read ({reason})" if reason else
-                    "the app monitor it belongs to is not in the input or has no resolvable name")
-            yield Undecided(policy, f"{what}, so whether {policy.subject} names its monitor's ARN was not checked")
+            if reason:
+                yield Undecided(policy, "policy-unreadable", reason=Said(reason), policy=policy)
+            else:
+                yield Undecided(policy, "monitor-unknown", policy=policy)
         else:
             yield NOT_APPLICABLE
         return
     arn = monitor.arn
-    shown = render_for(policy, arn)
+    shown = Value(policy, arn)
     for statement in doc.statements:
         if statement.not_resources is not None:
             matches = [match_resource(n.value, arn) for n in statement.not_resources if isinstance(n.value, str)]
             if True in matches:
-                yield Violation(statement.node("NotResource"),
-                                f"`NotResource` excludes app monitor {monitor.subject} (`{shown}`), so the "
-                                "statement never applies")
+                yield Violation(statement.node("NotResource"), "not-resource-excludes", monitor=monitor, arn=shown)
             continue
         if not statement.resources:
             continue
@@ -68,17 +79,13 @@ def resource_policy_wrong_resource(policy: ResourcePolicy) -> Iterator:
         for node in statement.resources:
             if node.value == "*":
                 verdicts.append(True)
-                yield Violation(node, f"`Resource: \"*\"` in the policy of app monitor {monitor.subject}; name "
-                                      f"`{shown}`", severity=Severity.INFO)
+                yield Violation(node, "resource-wildcard", monitor=monitor, arn=shown, severity=Severity.INFO)
                 continue
             verdicts.append(match_resource(node.value, arn) if isinstance(node.value, str) else None)
         if True in verdicts:
             continue
-        values = ", ".join(render_for(policy, n.value) for n in statement.resources)
+        values = Listed(tuple(Value(policy, n.value) for n in statement.resources))
         if None in verdicts:
-            yield Undecided(statement.node("Resource"), f"whether `{values}` is app monitor {monitor.subject} "
-                                                        f"(`{shown}`) is known only at deploy time")
+            yield Undecided(statement.node("Resource"), "resource-undecided", values=values, monitor=monitor, arn=shown)
         else:
-            yield Violation(statement.node("Resource"),
-                            f"`Resource: {values}` is not app monitor {monitor.subject} (`{shown}`), so the "
-                            "statement never applies")
+            yield Violation(statement.node("Resource"), "resource-other", values=values, monitor=monitor, arn=shown)

@@ -8,9 +8,10 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.iam import Decision, PolicySet, RequestPrincipal, evaluate
 from rumpolicy.model import AppMonitor, ResourcePolicy
-from rumpolicy.model.coverage import is_declaration
-from rumpolicy.model.dialect import Dialect, Encoded, companion, dialect_of, resource_snippet, snippet
-from rumpolicy.model.grants import PUT_RUM_EVENTS, monitor_arn_reference, readable_resource_policy
+from rumpolicy.chain.coverage import is_declaration
+from rumpolicy.chain.grants import PUT_RUM_EVENTS, monitor_arn_reference, readable_resource_policy
+from rumpolicy.model.dialect import Dialect, Encoded, companion, dialect_of
+from rumpolicy.model.messages import Listed, Said, WriteResource, WriteTree
 from rumpolicy.model.symbols import ATTR, token
 
 # Request facts an unsigned browser request carries, which a public statement may narrow on
@@ -25,7 +26,24 @@ POLICY_KINDS = {Dialect.TERRAFORM: "aws_rum_resource_policy"}
 @rule(id="RUM-RBP-006", name="unsigned-clients-without-public-policy", severity=Severity.ERROR,
       subject=AppMonitor,
       references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html",
-                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md"))
+                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md"),
+      messages={
+          "monitor-name-unknown": "the app monitor's name is not known, so its ARN could not be evaluated",
+          "policy-unreadable": "resource policy {policy} could not be read ({reason}), so whether it admits unsigned "
+                               "requests was not checked",
+          "policy-not-in-input": "web clients of app monitor {monitor} send unsigned events, and its resource policy "
+                                 "is not part of the input, so whether it admits them was not checked",
+          "no-policy": "web clients of app monitor {monitor} send unsigned events, but the monitor has no resource "
+                       "policy, so every request gets 403",
+          "denied": "web clients of app monitor {monitor} send unsigned events, but the resource policy does not "
+                    "admit them: a Deny statement blocks them",
+          "not-allowed": "web clients of app monitor {monitor} send unsigned events, but the resource policy does "
+                         "not admit them: no statement allows `rum:PutRumEvents` to `\"*\"`",
+          "evaluation-undecided": "whether the resource policy admits unsigned requests could not be decided: "
+                                  "{reasons}",
+          "evaluation-failed": "whether the resource policy admits unsigned requests could not be decided: the "
+                               "policy could not be evaluated",
+      })
 def unsigned_clients_without_public_policy(monitor: AppMonitor) -> Iterator:
     """Web clients send unsigned events, but no resource policy of the app monitor admits them.
 
@@ -89,7 +107,7 @@ def unsigned_clients_without_public_policy(monitor: AppMonitor) -> Iterator:
     declared = monitor.unsigned_clients[0]
     arn = monitor.arn
     if arn is None:
-        yield Undecided(declared, "the app monitor's name is not known, so its ARN could not be evaluated")
+        yield Undecided(declared, "monitor-name-unknown")
         return
     documents = []
     for policy in monitor.resource_policies:
@@ -98,18 +116,15 @@ def unsigned_clients_without_public_policy(monitor: AppMonitor) -> Iterator:
             yield NOT_APPLICABLE        # absent or malformed: RUM-RBP-009 reports it
             return
         if document is None:
-            yield Undecided(policy.location, f"resource policy {policy.subject} could not be read ({unreadable}), "
-                                             "so whether it admits unsigned requests was not checked")
+            yield Undecided(policy.location, "policy-unreadable", policy=policy, reason=Said(unreadable))
             return
         documents.append(document)
     fix = _public_policy_fix(monitor)
     if not documents and not is_declaration(monitor):
-        yield Undecided(declared, f"web clients of app monitor {monitor.subject} send unsigned events, and its "
-                                  "resource policy is not part of the input, so whether it admits them was not checked")
+        yield Undecided(declared, "policy-not-in-input", monitor=monitor)
         return
     if not documents:
-        yield Violation(declared, f"web clients of app monitor {monitor.subject} send unsigned events, but the "
-                                  "monitor has no resource policy, so every request gets 403", remediation=fix)
+        yield Violation(declared, "no-policy", monitor=monitor, fix=fix)
         return
     result = evaluate(PolicySet(resource=documents), PUT_RUM_EVENTS, arn, principal=RequestPrincipal(anonymous=True))
     related = tuple(d.location for d in documents)
@@ -118,19 +133,20 @@ def unsigned_clients_without_public_policy(monitor: AppMonitor) -> Iterator:
     if result.decision is Decision.DENY:
         denied = [r for r in result.deciding if r.statement.is_deny]
         where = denied[0].statement if denied else documents[0]
-        why = "a Deny statement blocks them" if denied else "no statement allows `rum:PutRumEvents` to `\"*\"`"
-        yield Violation(where, f"web clients of app monitor {monitor.subject} send unsigned events, but the "
-                               f"resource policy does not admit them: {why}", related=(declared, *related),
-                        remediation=fix)
+        yield Violation(where, "denied" if denied else "not-allowed", monitor=monitor, related=(declared, *related),
+                        fix=fix)
         return
     unknown = {k.lower() for k in result.unknown_keys}
     if unknown and unknown <= BROWSER_SUPPLIED_KEYS and not any("principal" in r.lower() for r in result.reasons):
         return
-    reasons = "; ".join(result.reasons) or "the policy could not be evaluated"
-    yield Undecided(declared, f"whether the resource policy admits unsigned requests could not be decided: {reasons}")
+    if result.reasons:
+        yield Undecided(declared, "evaluation-undecided",
+                        reasons=Listed(tuple(Said(r) for r in result.reasons), separator="; "))
+    else:
+        yield Undecided(declared, "evaluation-failed")
 
 
-def _public_policy_fix(monitor: AppMonitor) -> str:
+def _public_policy_fix(monitor: AppMonitor) -> WriteResource | WriteTree:
     """A resource policy admitting unsigned requests from the site, declared as the monitor's dialect does."""
     dialect = dialect_of(monitor)
     separate = dialect is Dialect.TERRAFORM and monitor.kind == "aws_rum_app_monitor"
@@ -140,10 +156,10 @@ def _public_policy_fix(monitor: AppMonitor) -> str:
                  "Condition": {"StringLike": {"aws:referer": ["https://www.example.com/*"]}}}
     document = {"Version": "2012-10-17", "Statement": [statement]}
     if separate:
-        return resource_snippet(target, {"app_monitor_name": token(ATTR, f"{monitor.subject}.name"),
-                                         "policy_document": Encoded(document)})
+        return WriteResource(target, {"app_monitor_name": token(ATTR, f"{monitor.subject}.name"),
+                                      "policy_document": Encoded(document)})
     if dialect is Dialect.TERRAFORM:
-        return snippet(monitor, {"resource_policy": {"policy_document": Encoded(document)}})
+        return WriteTree(monitor, {"resource_policy": {"policy_document": Encoded(document)}})
     if dialect is Dialect.CLOUDFORMATION:
-        return snippet(monitor, {"ResourcePolicy": {"PolicyDocument": Encoded(document)}})
-    return snippet(monitor, document)
+        return WriteTree(monitor, {"ResourcePolicy": {"PolicyDocument": Encoded(document)}})
+    return WriteTree(monitor, document)

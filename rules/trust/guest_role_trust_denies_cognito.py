@@ -8,11 +8,17 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.iam import Decision, PolicySet, RequestPrincipal, evaluate
 from rumpolicy.model import GuestRole
-from rumpolicy.model.grants import AMR, ASSUME_WEB_IDENTITY, AUD, COGNITO, UNAUTHENTICATED, required_pools, trust_policy
+from rumpolicy.model.messages import Said
+from rumpolicy.chain.grants import AMR, ASSUME_WEB_IDENTITY, AUD, COGNITO, UNAUTHENTICATED, required_pools, trust_policy
 
 
 @rule(id="RUM-TRUST-005", name="guest-role-trust-denies-cognito", severity=Severity.ERROR, subject=GuestRole,
-      references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",))
+      references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",),
+      messages={
+          "deny": "trust statement #{index} denies `sts:AssumeRoleWithWebIdentity` to Cognito guests of role {role}",
+          "deny-undecided": "whether trust statement #{index} denies Cognito guests of role {role} could not be "
+                            "decided: {reasons}",
+      })
 def guest_role_trust_denies_cognito(guest: GuestRole) -> Iterator:
     """A `Deny` in the guest role's trust policy blocks Cognito guests.
 
@@ -54,13 +60,11 @@ def guest_role_trust_denies_cognito(guest: GuestRole) -> Iterator:
             for statement in denies:
                 if statement.index not in reported:
                     reported.add(statement.index)
-                    yield Violation(statement, f"trust statement #{statement.index} denies "
-                                               f"`{ASSUME_WEB_IDENTITY}` to Cognito guests of role {role.subject}")
+                    yield Violation(statement, "deny", index=statement.index, role=role)
         elif result.decision is Decision.UNKNOWN:
             for statement in denies:
                 if statement.index in reported or statement.index in undecided or statement.index < 0:
                     continue
                 undecided.add(statement.index)
                 reasons = "; ".join(r for r in result.reasons if "may deny" in r) or "; ".join(result.reasons)
-                yield Undecided(statement, f"whether trust statement #{statement.index} denies Cognito guests of "
-                                           f"role {role.subject} could not be decided: {reasons}")
+                yield Undecided(statement, "deny-undecided", index=statement.index, role=role, reasons=Said(reasons))

@@ -9,8 +9,9 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.iam import RequestPrincipal, statement_matches
 from rumpolicy.model import GuestRole
-from rumpolicy.model.grants import (AMR, ASSUME_WEB_IDENTITY, COGNITO, UNAUTHENTICATED, cognito_trust_statements,
-                                    describe_clause, trust_policy, trust_statement_snippet)
+from rumpolicy.chain.grants import (AMR, ASSUME_WEB_IDENTITY, COGNITO, UNAUTHENTICATED, cognito_trust_statements,
+                                    describe_clause, trust_policy, trust_statement_fix)
+from rumpolicy.model.messages import Said
 from rumpolicy.model.policy import Statement
 
 SET_OPERATORS = ("ForAnyValue:StringLike", "ForAnyValue:StringEquals")
@@ -19,7 +20,16 @@ SET_OPERATORS = ("ForAnyValue:StringLike", "ForAnyValue:StringEquals")
 @rule(id="RUM-TRUST-003", name="guest-role-trust-missing-amr", severity=Severity.WARNING, subject=GuestRole,
       references=("https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html",
                   "https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools-security-best-practices.html",
-                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html"))
+                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html"),
+      messages={
+          "amr-missing": "the trust statement has no condition on `cognito-identity.amazonaws.com:amr`, so "
+                         "authenticated identities of the pool can assume guest role {role} too",
+          "amr-single-valued": "`{clause}` compares the multivalued `amr` key without `ForAnyValue:`",
+          "amr-authenticated-too": "`{clause}` admits authenticated identities as well as guests",
+          "amr-no-guests": "`{clause}` admits no unauthenticated identity, so guests cannot assume role {role}",
+          "amr-undecided": "whether the `cognito-identity.amazonaws.com:amr` condition of role {role} admits "
+                           "guests could not be decided",
+      })
 def guest_role_trust_missing_amr(guest: GuestRole) -> Iterator:
     """The guest role's trust policy does not limit `amr` to unauthenticated identities.
 
@@ -70,7 +80,7 @@ def guest_role_trust_missing_amr(guest: GuestRole) -> Iterator:
         yield NOT_APPLICABLE
         return
     role = guest.role
-    fix = trust_statement_snippet(guest)
+    fix = trust_statement_fix(guest)
     refused: list[Statement] = []
     findings = []
     undecided = []
@@ -80,10 +90,7 @@ def guest_role_trust_missing_amr(guest: GuestRole) -> Iterator:
             continue
         clauses = statement.conditions_on(AMR)
         if not clauses:
-            findings.append(Violation(
-                statement.node("Condition"),
-                f"the trust statement has no condition on `{AMR}`, so authenticated identities of the pool can "
-                f"assume guest role {role.subject} too", remediation=fix))
+            findings.append(Violation(statement.node("Condition"), "amr-missing", role=role, fix=fix))
             continue
         guests = _admits(statement, role.arn, UNAUTHENTICATED, doc.version)
         if guests is False:
@@ -94,23 +101,19 @@ def guest_role_trust_missing_amr(guest: GuestRole) -> Iterator:
             continue
         plain = [c for c in clauses if c.operator not in SET_OPERATORS and c.set_qualifier != "ForAnyValue"]
         if plain:
-            findings.append(Violation(
-                plain[0], f"`{describe_clause(plain[0])}` compares the multivalued `amr` key without "
-                          "`ForAnyValue:`", remediation=fix))
+            findings.append(Violation(plain[0], "amr-single-valued", clause=Said(describe_clause(plain[0])), fix=fix))
             continue
         if _admits(statement, role.arn, "authenticated", doc.version) is True:
-            findings.append(Violation(
-                clauses[0], f"`{describe_clause(clauses[0])}` admits authenticated identities as well as guests",
-                severity=Severity.INFO))
+            findings.append(Violation(clauses[0], "amr-authenticated-too", clause=Said(describe_clause(clauses[0])),
+                                      severity=Severity.INFO))
     if refused and not findings and not undecided and len(refused) == len(statements):
         clause = refused[0].conditions_on(AMR)[0]
-        yield Violation(clause, f"`{describe_clause(clause)}` admits no unauthenticated identity, so guests "
-                                f"cannot assume role {role.subject}", severity=Severity.ERROR, remediation=fix)
+        yield Violation(clause, "amr-no-guests", clause=Said(describe_clause(clause)), role=role,
+                        severity=Severity.ERROR, fix=fix)
         return
     yield from findings
     if undecided and not findings and not any(s not in refused and s not in undecided for s in statements):
-        yield Undecided(undecided[0], f"whether the `{AMR}` condition of role {role.subject} admits guests "
-                                      "could not be decided")
+        yield Undecided(undecided[0], "amr-undecided", role=role)
 
 
 def _admits(statement: Statement, role_arn: object, kind: str, version: str | None) -> bool | None:

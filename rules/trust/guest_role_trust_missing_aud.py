@@ -7,10 +7,10 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
-from rumpolicy.model.grants import (AUD, cognito_trust_statements, has_glob, required_pools, same_pool,
-                                    trust_policy, trust_statement_snippet)
+from rumpolicy.chain.grants import (AUD, cognito_trust_statements, has_glob, required_pools, same_pool,
+                                    trust_policy, trust_statement_fix)
+from rumpolicy.model.messages import Listed, Value
 from rumpolicy.model.policy import ConditionClause, Statement
-from rumpolicy.model.dialect import render_for
 
 PINNING = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
 
@@ -18,7 +18,17 @@ PINNING = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
 @rule(id="RUM-TRUST-002", name="guest-role-trust-missing-aud", severity=Severity.ERROR, subject=GuestRole,
       references=("https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html",
                   "https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools-security-best-practices.html",
-                  "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html"))
+                  "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html"),
+      messages={
+          "aud-missing": "the trust statement lets identities of any identity pool assume role {role}: it has no "
+                         "`StringEquals` condition on `cognito-identity.amazonaws.com:aud`",
+          "aud-wildcard": "`cognito-identity.amazonaws.com:aud` is compared with `{operator}` `{value}`, which "
+                          "identities of other identity pools also match",
+          "aud-undecided": "whether the `cognito-identity.amazonaws.com:aud` condition of role {role} admits "
+                           "identity pool {pool} is known only at deploy time",
+          "aud-other-pool": "`cognito-identity.amazonaws.com:aud` is `{values}`, not identity pool {pool} whose "
+                            "guests assume role {role}",
+      })
 def guest_role_trust_missing_aud(guest: GuestRole) -> Iterator:
     """The guest role's trust policy does not pin the `aud` of the monitor's identity pool.
 
@@ -68,8 +78,8 @@ def guest_role_trust_missing_aud(guest: GuestRole) -> Iterator:
     if not statements:
         yield NOT_APPLICABLE           # RUM-TRUST-001 reports a missing Cognito trust
         return
-    role = guest.role.subject
-    fix = trust_statement_snippet(guest)
+    role = guest.role
+    fix = trust_statement_fix(guest)
     pinned: list[tuple[Statement, list[ConditionClause]]] = []
     open_statement = False
     for statement in statements:
@@ -79,18 +89,14 @@ def guest_role_trust_missing_aud(guest: GuestRole) -> Iterator:
         clauses = [c for c in statement.conditions_on(AUD) if c.base_operator in PINNING]
         if not clauses:
             open_statement = True
-            yield Violation(statement.node("Condition"),
-                            f"the trust statement lets identities of any identity pool assume role {role}: "
-                            f"it has no `StringEquals` condition on `{AUD}`", remediation=fix)
+            yield Violation(statement.node("Condition"), "aud-missing", role=role, fix=fix)
             continue
         for clause in clauses:
             globs = [v for v in clause.values if isinstance(v, str) and clause.base_operator == "StringLike"
                      and has_glob(v)]
             if globs:
                 open_statement = True
-                yield Violation(clause, f"`{AUD}` is compared with `{clause.operator}` "
-                                        f"`{render_for(guest, globs[0])}`, which identities of other identity pools "
-                                        "also match", remediation=fix)
+                yield Violation(clause, "aud-wildcard", operator=clause.operator, value=Value(guest, globs[0]), fix=fix)
         pinned.append((statement, clauses))
     if open_statement:
         return                         # every pool is admitted; the exposure is reported above
@@ -99,14 +105,12 @@ def guest_role_trust_missing_aud(guest: GuestRole) -> Iterator:
         if any(v is True for v in verdicts):
             continue
         if any(v is None for v in verdicts):
-            yield Undecided(pinned[0][1][0] if pinned[0][1] else pinned[0][0],
-                            f"whether the `{AUD}` condition of role {role} admits identity pool {need.label} is "
-                            "known only at deploy time")
+            yield Undecided(pinned[0][1][0] if pinned[0][1] else pinned[0][0], "aud-undecided", role=role,
+                            pool=need.label)
             continue
         statement, clauses = pinned[0]
-        values = ", ".join(render_for(guest, v) for c in clauses for v in c.values)
-        yield Violation(clauses[0], f"`{AUD}` is `{values}`, not identity pool {need.label} whose guests assume "
-                                    f"role {role}", remediation=fix)
+        values = Listed(tuple(Value(guest, v) for c in clauses for v in c.values))
+        yield Violation(clauses[0], "aud-other-pool", values=values, pool=need.label, role=role, fix=fix)
 
 
 def _admits(statement: Statement, clauses: list[ConditionClause], pool_id: str) -> bool | None:

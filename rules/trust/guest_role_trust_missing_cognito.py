@@ -7,14 +7,27 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
-from rumpolicy.model.grants import (ASSUME_WEB_IDENTITY, COGNITO, cognito_trust_statements, covers_action,
-                                    is_wildcard_principal, trust_statement_snippet)
-from rumpolicy.model.dialect import render_for
+from rumpolicy.chain.grants import (ASSUME_WEB_IDENTITY, COGNITO, cognito_trust_statements, covers_action,
+                                    is_wildcard_principal, trust_statement_fix)
+from rumpolicy.model.messages import Listed, Said, Value
 
 
 @rule(id="RUM-TRUST-001", name="guest-role-trust-missing-cognito", severity=Severity.ERROR, subject=GuestRole,
       references=("https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html",
-                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md"))
+                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md"),
+      messages={
+          "no-trust-policy": "role {role} has no trust policy, so Cognito guests cannot assume it",
+          "trust-unreadable": "the trust policy of role {role} could not be read ({reason}), so whether Cognito "
+                              "guests may assume it was not checked",
+          "statement-unreadable": "trust statement #{index} of role {role} cannot be interpreted ({reason}), so "
+                                  "whether Cognito guests may assume the role was not checked",
+          "action-missing": "the trust statement for cognito-identity.amazonaws.com allows `{actions}`, which does "
+                            "not include `sts:AssumeRoleWithWebIdentity`",
+          "service-principal": "`cognito-identity.amazonaws.com` is named as a `Service` principal; web identities "
+                               "are admitted only as a `Federated` principal",
+          "no-cognito-allow": "the trust policy of role {role} has no Allow for `Federated: "
+                              "cognito-identity.amazonaws.com` with `sts:AssumeRoleWithWebIdentity`",
+      })
 def guest_role_trust_missing_cognito(guest: GuestRole) -> Iterator:
     """The guest role's trust policy does not let Cognito web identities assume it.
 
@@ -101,12 +114,10 @@ def guest_role_trust_missing_cognito(guest: GuestRole) -> Iterator:
         if role.bare:
             yield NOT_APPLICABLE     # a bare permission policy: the trust policy is not part of the input
         else:
-            yield Violation(role, f"role {role.subject} has no trust policy, so Cognito guests cannot assume it",
-                            remediation=trust_statement_snippet(guest))
+            yield Violation(role, "no-trust-policy", role=role, fix=trust_statement_fix(guest))
         return
     if doc.unknown is not None:
-        yield Undecided(doc, f"the trust policy of role {role.subject} could not be read ({doc.unknown}), "
-                             "so whether Cognito guests may assume it was not checked")
+        yield Undecided(doc, "trust-unreadable", role=role, reason=Said(doc.unknown))
         return
     if cognito_trust_statements(doc):
         return
@@ -115,11 +126,10 @@ def guest_role_trust_missing_cognito(guest: GuestRole) -> Iterator:
         return                      # admitted through a wildcard principal: RUM-TRUST-004
     unreadable = [s for s in doc.statements if s.unknown is not None]
     if unreadable:
-        yield Undecided(unreadable[0], f"trust statement #{unreadable[0].index} of role {role.subject} cannot be "
-                                       f"interpreted ({unreadable[0].unknown}), so whether Cognito guests may "
-                                       "assume the role was not checked")
+        yield Undecided(unreadable[0], "statement-unreadable", index=unreadable[0].index, role=role,
+                        reason=Said(unreadable[0].unknown))
         return
-    fix = trust_statement_snippet(guest)
+    fix = trust_statement_fix(guest)
     for statement in doc.allow_statements():
         principal = statement.principal
         if principal is None:
@@ -127,15 +137,12 @@ def guest_role_trust_missing_cognito(guest: GuestRole) -> Iterator:
         federated = [n for n in principal.values("Federated") if str(n.value).lower() == COGNITO]
         if federated:
             written = statement.actions or statement.not_actions or ()
-            actions = ", ".join(render_for(guest, n.value) for n in written)
+            actions = Listed(tuple(Value(guest, n.value) for n in written))
             yield Violation(statement.node("Action") if statement.actions is not None else statement.node("NotAction"),
-                            f"the trust statement for {COGNITO} allows `{actions}`, which does not include "
-                            f"`{ASSUME_WEB_IDENTITY}`", remediation=fix)
+                            "action-missing", actions=actions, fix=fix)
             return
         service = [n for n in principal.values("Service") if str(n.value).lower() == COGNITO]
         if service:
-            yield Violation(service[0], f"`{COGNITO}` is named as a `Service` principal; web identities are "
-                                        "admitted only as a `Federated` principal", remediation=fix)
+            yield Violation(service[0], "service-principal", fix=fix)
             return
-    yield Violation(doc, f"the trust policy of role {role.subject} has no Allow for `Federated: {COGNITO}` with "
-                         f"`{ASSUME_WEB_IDENTITY}`", remediation=fix)
+    yield Violation(doc, "no-cognito-allow", role=role, fix=fix)

@@ -7,14 +7,18 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
-from rumpolicy.model.grants import COGNITO, cognito_trust_statements, covers_action, names_cognito, trust_policy
+from rumpolicy.chain.grants import cognito_trust_statements, covers_action, names_cognito, trust_policy
 
 TAG_SESSION = "sts:TagSession"
 
 
 @rule(id="RUM-TRUST-007", name="guest-role-trust-missing-tag-session", severity=Severity.INFO, subject=GuestRole,
       references=("https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html",
-                  "https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html"))
+                  "https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html"),
+      messages={
+          "tag-session-missing": "identity pool {pool} maps principal tags, but the trust statement for "
+                                 "cognito-identity.amazonaws.com does not allow `sts:TagSession`",
+      })
 def guest_role_trust_missing_tag_session(guest: GuestRole) -> Iterator:
     """The pool maps principal tags, but the guest role's trust policy does not allow `sts:TagSession`.
 
@@ -51,5 +55,4 @@ def guest_role_trust_missing_tag_session(guest: GuestRole) -> Iterator:
         return
     statement = statements[0]
     where = statement.node("Action") if statement.actions is not None else statement.location
-    yield Violation(where, f"identity pool {tagged[0].subject} maps principal tags, but the trust statement for "
-                           f"{COGNITO} does not allow `{TAG_SESSION}`")
+    yield Violation(where, "tag-session-missing", pool=tagged[0])

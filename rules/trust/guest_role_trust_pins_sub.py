@@ -7,13 +7,17 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
-from rumpolicy.model.grants import SUB, cognito_trust_statements, describe_clause, trust_policy
+from rumpolicy.chain.grants import SUB, cognito_trust_statements, describe_clause, trust_policy
+from rumpolicy.model.messages import Said
 
 PINNING = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
 
 
 @rule(id="RUM-TRUST-006", name="guest-role-trust-pins-sub", severity=Severity.WARNING, subject=GuestRole,
-      references=("https://docs.aws.amazon.com/cognito/latest/developerguide/iam-roles.html",))
+      references=("https://docs.aws.amazon.com/cognito/latest/developerguide/iam-roles.html",),
+      messages={
+          "sub-pinned": "`{clause}` admits only the listed identities to guest role {role}, not every visitor",
+      })
 def guest_role_trust_pins_sub(guest: GuestRole) -> Iterator:
     """The guest role's trust policy pins `cognito-identity.amazonaws.com:sub`.
 
@@ -48,5 +52,4 @@ def guest_role_trust_pins_sub(guest: GuestRole) -> Iterator:
                 continue
             if clause.base_operator == "StringLike" and all(v == "*" for v in clause.values):
                 continue
-            yield Violation(clause, f"`{describe_clause(clause)}` admits only the listed identities to guest role "
-                                    f"{guest.role.subject}, not every visitor")
+            yield Violation(clause, "sub-pinned", clause=Said(describe_clause(clause)), role=guest.role)

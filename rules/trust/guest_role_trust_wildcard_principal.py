@@ -7,12 +7,18 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
-from rumpolicy.model.grants import ASSUME_ACTIONS, covers_action, is_wildcard_principal, trust_policy
+from rumpolicy.chain.grants import ASSUME_ACTIONS, covers_action, is_wildcard_principal, trust_policy
+from rumpolicy.model.messages import Listed
 
 
 @rule(id="RUM-TRUST-004", name="guest-role-trust-wildcard-principal", severity=Severity.ERROR, subject=GuestRole,
       references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
-                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html"))
+                  "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html"),
+      messages={
+          "not-principal": "`Allow` with `NotPrincipal` lets every principal but those listed assume guest role {role}",
+          "wildcard-principal": "principal `\"*\"` lets anyone assume guest role {role}",
+          "wildcard-principal-kinds": "principal `{{\"{kinds}\": \"*\"}}` lets anyone assume guest role {role}",
+      })
 def guest_role_trust_wildcard_principal(guest: GuestRole) -> Iterator:
     """The guest role's trust policy lets a wildcard principal assume it.
 
@@ -51,13 +57,14 @@ def guest_role_trust_wildcard_principal(guest: GuestRole) -> Iterator:
         if not any(covers_action(statement, action) for action in ASSUME_ACTIONS):
             continue
         if statement.not_principal is not None:
-            yield Violation(statement.node("NotPrincipal"),
-                            f"`Allow` with `NotPrincipal` lets every principal but those listed assume guest role "
-                            f"{guest.role.subject}")
+            yield Violation(statement.node("NotPrincipal"), "not-principal", role=guest.role)
             continue
         if is_wildcard_principal(statement.principal):
             principal = statement.principal
-            shown = '"*"' if principal.wildcard else ", ".join(
-                f'{{"{kind}": "*"}}' for kind, node in principal.entries if node.value == "*")
-            yield Violation(statement.node("Principal"),
-                            f"principal `{shown}` lets anyone assume guest role {guest.role.subject}")
+            if principal.wildcard:
+                yield Violation(statement.node("Principal"), "wildcard-principal", role=guest.role)
+            else:
+                # `{"AWS": "*"}, {"Federated": "*"}`: the template writes the first and last braces.
+                kinds = Listed(tuple(kind for kind, node in principal.entries if node.value == "*"),
+                               separator='": "*"}, {"')
+                yield Violation(statement.node("Principal"), "wildcard-principal-kinds", kinds=kinds, role=guest.role)

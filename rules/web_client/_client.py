@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from rumpolicy.aws import DNS_SUFFIXES, dns_suffix, partition_of_region
 from rumpolicy.model.arns import is_literal, pool_region
 from rumpolicy.model.policy import Node
 from rumpolicy.model.resources import WebClientConfig
@@ -18,17 +19,6 @@ from rumpolicy.model.resources import WebClientConfig
 # 3.2 patches may or may not have it; 3.3.0 and later do.
 BROKEN_FROM, BROKEN_TO, FIXED_FROM = (3, 0, 0), (3, 2, 0), (3, 3, 0)
 HARDCODED_REGION = "us-west-2"
-# botocore partitions.json: region grammar and DNS suffix of each partition.
-PARTITIONS = (
-    ("aws-cn", re.compile(r"^cn-\w+-\d+$"), "amazonaws.com.cn"),
-    ("aws-us-gov", re.compile(r"^us-gov-\w+-\d+$"), "amazonaws.com"),
-    ("aws-iso", re.compile(r"^us-iso-\w+-\d+$"), "c2s.ic.gov"),
-    ("aws-iso-b", re.compile(r"^us-isob-\w+-\d+$"), "sc2s.sgov.gov"),
-    ("aws-iso-e", re.compile(r"^eu-isoe-\w+-\d+$"), "cloud.adc-e.uk"),
-    ("aws-iso-f", re.compile(r"^us-isof-\w+-\d+$"), "csp.hci.ic.gov"),
-    ("aws-eusc", re.compile(r"^eusc-(de)-\w+-\d+$"), "amazonaws.eu"),
-    ("aws", re.compile(r"^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$"), "amazonaws.com"),
-)
 _VERSION = re.compile(r"^\s*(?P<op>[\^~]|=|v)?\s*(?P<major>\d+)(?:\.(?P<minor>\d+|[x*]))?(?:\.(?P<patch>\d+|[x*]))?"
                       r"(?:[-+][\w.-]*)?\s*$")
 
@@ -90,11 +80,10 @@ def ignores_region(client: WebClientConfig) -> bool | None:
 
 
 def partition_of(region: str) -> tuple[str, str] | None:
-    """(partition, DNS suffix) of a region name."""
-    for name, pattern, suffix in PARTITIONS:
-        if pattern.match(region):
-            return name, suffix
-    return None
+    """(partition, DNS suffix) of a region name (``rumpolicy.aws``: botocore's partition table)."""
+    partition = partition_of_region(region)
+    suffix = dns_suffix(partition) if partition is not None else None
+    return (partition, suffix) if suffix is not None else None
 
 
 def client_pool_region(client: WebClientConfig) -> str | None:
@@ -124,8 +113,8 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:$", re.I)
 _HOST_SOURCE = re.compile(r"^(?:(?P<scheme>[a-z][a-z0-9+.-]*)://)?(?P<host>\*|(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*)"
                           r"(?::(?P<port>\d+|\*))?(?P<path>/[^;,\s]*)?$", re.I)
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-AWS_HOST = re.compile(r"\.(amazonaws\.com(\.cn)?|amazonaws\.eu|c2s\.ic\.gov|sc2s\.sgov\.gov|cloud\.adc-e\.uk|"
-                      r"csp\.hci\.ic\.gov)\.?$")
+# A host of an AWS service, in any partition (the DNS suffixes of ``rumpolicy.aws``).
+AWS_HOST = re.compile(r"\.(%s)\.?$" % "|".join(re.escape(suffix) for suffix in sorted(set(DNS_SUFFIXES.values()))))
 
 
 def csp_sources(policy: str, directive: str = "connect-src") -> list[str] | None:

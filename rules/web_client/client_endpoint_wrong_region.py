@@ -7,7 +7,7 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model.arns import same
-from rumpolicy.model.dialect import describe_place
+from rumpolicy.model.messages import Place, Said
 from rumpolicy.model.resources import WebClientConfig
 from rumpolicy.rules.web_client._client import HARDCODED_REGION, ignores_region, monitor_region
 
@@ -16,7 +16,24 @@ from rumpolicy.rules.web_client._client import HARDCODED_REGION, ignores_region,
       references=("https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md",
                   "https://github.com/aws-observability/aws-rum-web/issues/854",
                   "https://github.com/aws-observability/aws-rum-web/issues/881",
-                  "https://github.com/aws-observability/aws-rum-web/pull/869"))
+                  "https://github.com/aws-observability/aws-rum-web/pull/869"),
+      messages={
+          "ignores-region": "aws-rum-web {version} ignores the client's region and sends to {sent_to} when `endpoint` "
+                            "is not set, but the app monitor is in {monitor_region} ({whose})",
+          "ignores-region-undecided": "aws-rum-web {version} ignores the client's region and sends to {sent_to} when "
+                                      "`endpoint` is not set; the app monitor is in {monitor_region} ({whose}): this "
+                                      "works only if it is in {sent_to}",
+          "may-ignore-region": "the web client sets no `endpoint` and its aws-rum-web version `{version}` may be one of "
+                               "3.0 to 3.2, which then send to {sent_to}, not {monitor_region} ({whose})",
+          "may-ignore-region-undecided": "the web client sets no `endpoint` and its aws-rum-web version `{version}` may "
+                                         "be one of 3.0 to 3.2, which then send to {sent_to}; the app monitor is in "
+                                         "{monitor_region} ({whose}): this works only if it is in {sent_to}",
+          "version-unknown": "the web client sets no `endpoint` and its aws-rum-web version is not known; 3.0 to 3.2 "
+                             "then send to {sent_to}, not {monitor_region} ({whose})",
+          "version-unknown-undecided": "the web client sets no `endpoint` and its aws-rum-web version is not known; "
+                                       "3.0 to 3.2 then send to {sent_to}; the app monitor is in {monitor_region} "
+                                       "({whose}): this works only if it is in {sent_to}",
+      })
 def client_endpoint_wrong_region(client: WebClientConfig) -> Iterator:
     """The web client sets no endpoint, and its version sends events outside its app monitor's region.
 
@@ -70,20 +87,20 @@ def _default_endpoint(client: WebClientConfig, region, whose: str) -> Iterator:
         return                      # an open config was noted by the loader: `endpoint` may be set there
     version = client.client_version.value if client.client_version is not None else None
     related = (client.client_version.location,) if client.client_version is not None else ()
-    where = f"{describe_place(client.monitor or client, region, 'region')} ({whose})"
+    # ``whose``: how the monitor's region is known, as ``monitor_region`` words it.
+    params = dict(sent_to=HARDCODED_REGION, monitor_region=Place(client.monitor or client, region, "region"),
+                  whose=Said(whose))
     if broken:
-        sends = (f"aws-rum-web {version} ignores the client's region and sends to {HARDCODED_REGION} when "
-                 "`endpoint` is not set")
+        reported, undecided = "ignores-region", "ignores-region-undecided"
+        params["version"] = version
     elif version:
-        sends = (f"the web client sets no `endpoint` and its aws-rum-web version `{version}` may be one of 3.0 to 3.2, "
-                 f"which then send to {HARDCODED_REGION}")
+        reported, undecided = "may-ignore-region", "may-ignore-region-undecided"
+        params["version"] = version
     else:
-        sends = (f"the web client sets no `endpoint` and its aws-rum-web version is not known; 3.0 to 3.2 then send "
-                 f"to {HARDCODED_REGION}")
+        reported, undecided = "version-unknown", "version-unknown-undecided"
     if equal is None:
-        yield Undecided(client, f"{sends}; the app monitor is in {where}: this works only if it is in "
-                                f"{HARDCODED_REGION}")
+        yield Undecided(client, undecided, **params)
     elif broken:
-        yield Violation(client, f"{sends}, but the app monitor is in {where}", related=related)
+        yield Violation(client, reported, related=related, **params)
     else:
-        yield Violation(client, f"{sends}, not {where}", severity=Severity.WARNING, related=related)
+        yield Violation(client, reported, severity=Severity.WARNING, related=related, **params)

@@ -15,7 +15,13 @@ STANDARD_SUFFIX = "amazonaws.com"
 @rule(id="RUM-CLIENT-005", name="client-partition-not-amazonaws-com", severity=Severity.WARNING,
       subject=WebClientConfig,
       references=("https://github.com/aws-observability/aws-rum-web/blob/main/packages/core/src/dispatch/CognitoIdentityClient.ts",
-                  "https://github.com/aws-observability/aws-rum-web/blob/main/packages/core/src/dispatch/StsClient.ts"))
+                  "https://github.com/aws-observability/aws-rum-web/blob/main/packages/core/src/dispatch/StsClient.ts"),
+      messages={
+          "cognito-host": "the web client gets credentials from `{host}`, but {region} is in partition {partition}, "
+                          "whose hosts end in `{suffix}`",
+          "dataplane-host": "the web client sets no `endpoint` and would send to `{host}`, but {region} is in "
+                            "partition {partition}, whose hosts end in `{suffix}`",
+      })
 def client_partition_not_amazonaws_com(client: WebClientConfig) -> Iterator:
     """The web client would call AWS hosts under `amazonaws.com` in a partition that uses another domain.
 
@@ -47,18 +53,16 @@ def client_partition_not_amazonaws_com(client: WebClientConfig) -> Iterator:
         checked = True
         partition, suffix = partition_of(pool_region)
         if suffix != STANDARD_SUFFIX:
-            yield Violation(client.identity_pool_id, f"the web client gets credentials from "
-                                                     f"`cognito-identity.{pool_region}.{STANDARD_SUFFIX}`, but "
-                                                     f"{pool_region} is in partition {partition}, whose hosts end in "
-                                                     f"`{suffix}`")
+            yield Violation(client.identity_pool_id, "cognito-host",
+                            host=f"cognito-identity.{pool_region}.{STANDARD_SUFFIX}", region=pool_region,
+                            partition=partition, suffix=suffix)
     region = literal(client.region)
     place = partition_of(region) if region else None
     if client.endpoint is None and client.config_open is None and place is not None:
         checked = True
         partition, suffix = place
         if suffix != STANDARD_SUFFIX:
-            yield Violation(client.region, f"the web client sets no `endpoint` and would send to "
-                                           f"`dataplane.rum.{region}.{STANDARD_SUFFIX}`, but {region} is in "
-                                           f"partition {partition}, whose hosts end in `{suffix}`")
+            yield Violation(client.region, "dataplane-host", host=f"dataplane.rum.{region}.{STANDARD_SUFFIX}",
+                            region=region, partition=partition, suffix=suffix)
     if not checked:
         yield NOT_APPLICABLE

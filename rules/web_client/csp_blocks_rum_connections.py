@@ -6,6 +6,7 @@ from typing import Iterator
 
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
+from rumpolicy.model.messages import Listed
 from rumpolicy.model.resources import WebClientConfig
 from rumpolicy.rules.web_client._client import (client_pool_region, csp_allows, csp_sources, literal,
                                                 monitor_region)
@@ -13,7 +14,12 @@ from rumpolicy.rules.web_client._client import (client_pool_region, csp_allows, 
 
 @rule(id="RUM-CLIENT-006", name="csp-blocks-rum-connections", severity=Severity.INFO, subject=WebClientConfig,
       references=("https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md",
-                  "https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy/connect-src"))
+                  "https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy/connect-src"),
+      messages={
+          "csp-blocks": "the page's Content-Security-Policy does not allow the web client to connect to {urls}",
+          "csp-self-only": "the page's Content-Security-Policy allows {urls} only if it is the page's own origin "
+                           "('self'), which the page does not tell",
+      })
 def csp_blocks_rum_connections(client: WebClientConfig) -> Iterator:
     """The page's Content-Security-Policy does not let the web client connect where it must.
 
@@ -58,12 +64,10 @@ def csp_blocks_rum_connections(client: WebClientConfig) -> Iterator:
         decisions = [(url, csp_allows(sources, url)) for url in needed]
         blocked = [url for url, allowed in decisions if allowed is False]
         if blocked:
-            yield Violation(policy, f"the page's Content-Security-Policy does not allow the web client to connect to "
-                                    f"{', '.join(blocked)}")
+            yield Violation(policy, "csp-blocks", urls=Listed(tuple(blocked)))
         elif any(allowed is None for _, allowed in decisions):
             unclear = [url for url, allowed in decisions if allowed is None]
-            yield Undecided(policy, f"the page's Content-Security-Policy allows {', '.join(unclear)} only if it is "
-                                    "the page's own origin ('self'), which the page does not tell")
+            yield Undecided(policy, "csp-self-only", urls=Listed(tuple(unclear)))
 
 
 def _connections(client: WebClientConfig) -> list[str] | None:

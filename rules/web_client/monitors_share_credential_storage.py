@@ -15,7 +15,12 @@ from rumpolicy.rules.web_client._client import literal
       subject=WebClientConfig,
       references=("https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md",
                   "https://github.com/aws-observability/aws-rum-web/blob/main/packages/core/src/dispatch/Authentication.ts",
-                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/configuration.md"))
+                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/configuration.md"),
+      messages={
+          "shared-storage": "web client of app monitor `{application}` and the one at {other} (app monitor "
+                            "`{other_application}`) are served from one origin and both cache Cognito credentials "
+                            "under the same `localStorage` key `cwr_c`",
+      })
 def monitors_share_credential_storage(client: WebClientConfig) -> Iterator:
     """Web clients of different app monitors on one origin share their cached Cognito credentials.
 
@@ -63,10 +68,8 @@ def monitors_share_credential_storage(client: WebClientConfig) -> Iterator:
     where = client.cookie_unique or client
     if clashing:
         other = clashing[0]
-        yield Violation(where, f"web client of app monitor `{mine}` and the one at {_at(other)} (app monitor "
-                               f"`{literal(other.application_id)}`) are served from one origin and both cache Cognito "
-                               "credentials under the same `localStorage` key `cwr_c`",
-                        related=tuple(o.location for o in clashing))
+        yield Violation(where, "shared-storage", application=mine, other=_at(other),
+                        other_application=literal(other.application_id), related=tuple(o.location for o in clashing))
 
 
 def _order(client: WebClientConfig) -> tuple:

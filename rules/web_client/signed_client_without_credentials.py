@@ -14,7 +14,30 @@ from rumpolicy.rules.web_client._client import build_of
 @rule(id="RUM-CLIENT-007", name="signed-client-without-credentials", severity=Severity.ERROR,
       subject=WebClientConfig,
       references=("https://github.com/aws-observability/aws-rum-web/blob/main/docs/concepts/auth.md",
-                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md"))
+                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md"),
+      messages={
+          "no-credentials": "the web client signs its requests (`signing` is true) but has no `identityPoolId`, and no "
+                            "script or page of its web project calls `setAwsCredentials`, so it never has credentials "
+                            "and sends nothing",
+          "no-credentials-default": "the web client signs its requests (the full build signs by default) but has no "
+                                    "`identityPoolId`, and no script or page of its web project calls "
+                                    "`setAwsCredentials`, so it never has credentials and sends nothing",
+          "credentials-unseen-json": "the web client signs its requests (`signing` is true) but has no "
+                                     "`identityPoolId`, and no `setAwsCredentials` call was found (the code that "
+                                     "starts it from this config is not part of the input): without one it sends "
+                                     "nothing",
+          "credentials-unseen-json-default": "the web client signs its requests (the full build signs by default) but "
+                                             "has no `identityPoolId`, and no `setAwsCredentials` call was found (the "
+                                             "code that starts it from this config is not part of the input): "
+                                             "without one it sends nothing",
+          "credentials-unseen-unread": "the web client signs its requests (`signing` is true) but has no "
+                                       "`identityPoolId`, and no `setAwsCredentials` call was found (not every script "
+                                       "of its web project could be read): without one it sends nothing",
+          "credentials-unseen-unread-default": "the web client signs its requests (the full build signs by default) "
+                                               "but has no `identityPoolId`, and no `setAwsCredentials` call was found "
+                                               "(not every script of its web project could be read): without one it "
+                                               "sends nothing",
+      })
 def signed_client_without_credentials(client: WebClientConfig) -> Iterator:
     """The web client signs its requests but has no way to get credentials.
 
@@ -72,16 +95,13 @@ def signed_client_without_credentials(client: WebClientConfig) -> Iterator:
     credentials = client.project_sets_credentials
     if credentials:
         return
-    signing = ("`signing` is true" if client.signing is not None
-               else "the full build signs by default")
     related = (client.signing.location,) if client.signing is not None else ()
+    explicit = client.signing is not None
     if credentials is False:
-        yield Violation(client, f"the web client signs its requests ({signing}) but has no `identityPoolId`, and no "
-                                "script or page of its web project calls `setAwsCredentials`, so "
-                                "it never has credentials and sends nothing", related=related)
+        yield Violation(client, "no-credentials" if explicit else "no-credentials-default", related=related)
         return
-    why = ("the code that starts it from this config is not part of the input" if client.form == "json"
-           else "not every script of its web project could be read")
-    yield Violation(client, f"the web client signs its requests ({signing}) but has no `identityPoolId`, and no "
-                            f"`setAwsCredentials` call was found ({why}): without one it sends nothing",
-                    severity=Severity.WARNING, related=related)
+    if client.form == "json":
+        reported = "credentials-unseen-json" if explicit else "credentials-unseen-json-default"
+    else:
+        reported = "credentials-unseen-unread" if explicit else "credentials-unseen-unread-default"
+    yield Violation(client, reported, severity=Severity.WARNING, related=related)

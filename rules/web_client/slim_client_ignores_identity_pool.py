@@ -6,6 +6,7 @@ from typing import Iterator
 
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
+from rumpolicy.model.messages import Prop
 from rumpolicy.model.resources import WebClientConfig
 from rumpolicy.rules.web_client._client import build_of
 
@@ -13,7 +14,13 @@ from rumpolicy.rules.web_client._client import build_of
 @rule(id="RUM-CLIENT-003", name="slim-client-ignores-identity-pool", severity=Severity.ERROR,
       subject=WebClientConfig,
       references=("https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md",
-                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/packages/slim.md"))
+                  "https://github.com/aws-observability/aws-rum-web/blob/main/docs/packages/slim.md"),
+      messages={
+          "slim-ignores-pool": "the slim build of the web client ignores `{key}` and nothing in this file calls "
+                               "`setAwsCredentials`, so the client gets no credentials",
+          "slim-config-unseen": "the slim build ignores `{key}`; whether the code that reads this config supplies "
+                                "credentials with `setAwsCredentials` cannot be seen",
+      })
 def slim_client_ignores_identity_pool(client: WebClientConfig) -> Iterator:
     """The slim web client is given an identity pool, which it ignores.
 
@@ -46,13 +53,10 @@ def slim_client_ignores_identity_pool(client: WebClientConfig) -> Iterator:
     if not configured or build_of(client) != "slim":
         yield NOT_APPLICABLE        # the full build uses them; an unknown build was noted by the loader
         return
-    key = "identityPoolId" if configured[0] is client.identity_pool_id else "guestRoleArn"
+    key = Prop(client, "IdentityPoolId" if configured[0] is client.identity_pool_id else "GuestRoleArn")
     if client.sets_credentials:
         return
     if not client.ignores_its_pool:
-        yield Undecided(configured[0], f"the slim build ignores `{key}`; whether the code that reads this config "
-                                       "supplies credentials with `setAwsCredentials` cannot be seen")
+        yield Undecided(configured[0], "slim-config-unseen", key=key)
         return
-    yield Violation(configured[0], f"the slim build of the web client ignores `{key}` and nothing in this file calls "
-                                   "`setAwsCredentials`, so the client gets no credentials",
-                    related=(client.build.location,))
+    yield Violation(configured[0], "slim-ignores-pool", key=key, related=(client.build.location,))

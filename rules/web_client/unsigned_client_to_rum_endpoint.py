@@ -13,7 +13,23 @@ from rumpolicy.rules.web_client._client import cross_checked, literal
 @rule(id="RUM-CLIENT-002", name="unsigned-client-to-rum-endpoint", severity=Severity.ERROR, subject=WebClientConfig,
       references=("https://github.com/aws-observability/aws-rum-web/blob/main/docs/concepts/auth.md",
                   "https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md",
-                  "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html"))
+                  "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-resource-policies.html"),
+      messages={
+          "signing-false": "the web client sends unsigned events to the RUM dataplane (`signing: false`); app monitor "
+                           "{monitor} accepts them only if its resource policy allows `rum:PutRumEvents` to `\"*\"`, "
+                           "and that policy is not part of the input",
+          "signing-false-no-monitor": "the web client sends unsigned events to the RUM dataplane (`signing: false`); "
+                                      "its app monitor accepts them only if its resource policy allows "
+                                      "`rum:PutRumEvents` to `\"*\"`, and that policy is not part of the input",
+          "slim-unsigned": "the web client sends unsigned events to the RUM dataplane (the slim build signs only with a "
+                           "signing factory (`setSigningConfigFactory`)); app monitor {monitor} accepts them only if "
+                           "its resource policy allows `rum:PutRumEvents` to `\"*\"`, and that policy is not part of "
+                           "the input",
+          "slim-unsigned-no-monitor": "the web client sends unsigned events to the RUM dataplane (the slim build signs "
+                                      "only with a signing factory (`setSigningConfigFactory`)); its app monitor "
+                                      "accepts them only if its resource policy allows `rum:PutRumEvents` to `\"*\"`, "
+                                      "and that policy is not part of the input",
+      })
 def unsigned_client_to_rum_endpoint(client: WebClientConfig) -> Iterator:
     """The web client sends unsigned events to RUM itself, and its app monitor's resource policy is unknown.
 
@@ -62,10 +78,10 @@ def unsigned_client_to_rum_endpoint(client: WebClientConfig) -> Iterator:
         yield NOT_APPLICABLE        # RUM-RBP-006 evaluates the monitor's policy for this client
         return
     if client.signing is not None and client.signing.value is False:
-        why, where = "`signing: false`", client.signing
+        where, named, unnamed = client.signing, "signing-false", "signing-false-no-monitor"
     else:
-        why, where = "the slim build signs only with a signing factory (`setSigningConfigFactory`)", client.build
-    target = f"app monitor {client.monitor.subject}" if client.monitor is not None else "its app monitor"
-    yield Violation(where, f"the web client sends unsigned events to the RUM dataplane ({why}); {target} accepts "
-                           "them only if its resource policy allows `rum:PutRumEvents` to `\"*\"`, and that policy "
-                           "is not part of the input", severity=Severity.WARNING)
+        where, named, unnamed = client.build, "slim-unsigned", "slim-unsigned-no-monitor"
+    if client.monitor is not None:
+        yield Violation(where, named, monitor=client.monitor, severity=Severity.WARNING)
+    else:
+        yield Violation(where, unnamed, severity=Severity.WARNING)

@@ -8,14 +8,20 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
 from rumpolicy.model.arns import same
-from rumpolicy.model.dialect import prop, render_for
+from rumpolicy.model.messages import Prop, Value
 from rumpolicy.model.symbols import is_unknown
 
 
 @rule(id="RUM-XREF-004", name="guest-role-arn-differs-from-pool-role", severity=Severity.WARNING,
       subject=AppMonitor,
       references=("https://docs.aws.amazon.com/cloudwatchrum/latest/APIReference/API_AppMonitorConfiguration.html",
-                  "https://github.com/aws-observability/aws-rum-web/blob/main/packages/web/src/orchestration/Orchestration.ts"))
+                  "https://github.com/aws-observability/aws-rum-web/blob/main/packages/web/src/orchestration/Orchestration.ts"),
+      messages={
+          "role-differs": "`{field}` `{guest_role}` differs from the `unauthenticated` role `{attached}` that "
+                          "{attachment} attaches to identity pool {pool}",
+          "role-undecided": "whether `{field}` `{guest_role}` is the `unauthenticated` role `{attached}` of identity "
+                            "pool {pool} is known only at deployment",
+      })
 def guest_role_arn_differs_from_pool_role(monitor: AppMonitor) -> Iterator:
     """`GuestRoleArn` names another role than the one attached to the pool as `unauthenticated`.
 
@@ -65,12 +71,10 @@ def guest_role_arn_differs_from_pool_role(monitor: AppMonitor) -> Iterator:
         if is_unknown(role.value):
             continue
         equal = same(node.value, role.value, distinct_resources=True)
-        field, mine = prop(monitor, "GuestRoleArn"), render_for(monitor, node.value)
-        attached = render_for(attachment, role.value)
+        field, mine = Prop(monitor, "GuestRoleArn"), Value(monitor, node.value)
+        theirs = Value(attachment, role.value)
         if equal is False:
-            yield Violation(node, f"`{field}` `{mine}` differs from the `unauthenticated` role `{attached}` that "
-                                  f"{attachment.subject} attaches to identity pool {pool.subject}",
-                            related=(role.location,))
+            yield Violation(node, "role-differs", field=field, guest_role=mine, attached=theirs, attachment=attachment,
+                            pool=pool, related=(role.location,))
         elif equal is None:
-            yield Undecided(node, f"whether `{field}` `{mine}` is the `unauthenticated` role `{attached}` of identity "
-                                  f"pool {pool.subject} is known only at deployment")
+            yield Undecided(node, "role-undecided", field=field, guest_role=mine, attached=theirs, pool=pool)

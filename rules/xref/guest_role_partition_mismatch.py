@@ -7,12 +7,13 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
-from rumpolicy.rules.xref._placement import misplaced_links
+from rumpolicy.rules.xref._placement import MESSAGES, misplaced_links
 
 
 @rule(id="RUM-XREF-003", name="guest-role-partition-mismatch", severity=Severity.ERROR, subject=AppMonitor,
       references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html",
-                  "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html"))
+                  "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html"),
+      messages=MESSAGES)
 def guest_role_partition_mismatch(monitor: AppMonitor) -> Iterator:
     """The guest role attached to the monitor's identity pool, or the pool, is in another partition.
 

@@ -9,10 +9,9 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
 from rumpolicy.model.arns import REGION, is_literal, pool_region, same
-from rumpolicy.model.dialect import describe_place, render_for, undecided_place
+from rumpolicy.model.messages import Place, Said, UndecidedPlace, Value
 from rumpolicy.model.resources import WebClientConfig
 from rumpolicy.model.symbols import has_symbols
-from rumpolicy.rules.web_client._client import client_pool_region, cross_checked, monitor_region
 
 
 @dataclass(frozen=True)
@@ -20,7 +19,7 @@ class RegionFact:
     """Where one part of the chain says it lives: compared with the app monitor's region."""
 
     noun: str          # "identity pool", "web client endpoint" ...
-    label: str         # how the value is quoted in a message
+    label: Any         # the value as a message quotes it: a literal, or a ``Value`` of the monitor's input
     region: Any        # literal or symbolic region
     where: Any         # the node to report at
     related: tuple = ()
@@ -62,14 +61,28 @@ def _pool_facts(monitor: AppMonitor) -> Iterator[RegionFact]:
         return          # not a pool id at all: RUM-MON-002 reports it
     if region is None and not has_symbols(node.value):
         return          # no region prefix: RUM-MON-002 reports the malformed id
-    yield RegionFact("identity pool", render_for(monitor, node.value), region, node)
+    yield RegionFact("identity pool", Value(monitor, node.value), region, node)
 
 
 @rule(id="RUM-XREF-001", name="pool-region-mismatch", severity=Severity.ERROR, subject=(AppMonitor, WebClientConfig),
       aliases=("RUM-POOL-005",),
       references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html",
                   "https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md",
-                  "https://github.com/aws-observability/aws-rum-web/issues/358"))
+                  "https://github.com/aws-observability/aws-rum-web/issues/358"),
+      messages={
+          "regions-conflict": "{noun} `{label}` is in {region}, but {anchor_noun} `{anchor_label}` is in "
+                              "{anchor_region}: app monitor {monitor} can be in only one region",
+          "region-deploy-time": "the region of {noun} `{label}` is known only at deployment, so it was not compared "
+                                "with the region of app monitor {monitor}",
+          "monitor-region-unknown": "the region of app monitor {monitor} is not known, so the region of {noun} "
+                                    "`{label}` was not compared with it",
+          "region-mismatch": "{noun} `{label}` is in {region}, but app monitor {monitor} is in {monitor_region}",
+          "region-undecided": "{comparison}",
+          # A web client whose monitor is not part of the input; ``whose``: how its region is known.
+          "client-region-mismatch": "{noun} `{label}` is in {region}, but the app monitor is in {monitor_region} "
+                                    "({whose})",
+          "client-region-undecided": "{comparison}",
+      })
 def pool_region_mismatch(subject: AppMonitor | WebClientConfig) -> Iterator:
     """The identity pool is in another region than the app monitor.
 
@@ -134,29 +147,26 @@ def pool_region_mismatch(subject: AppMonitor | WebClientConfig) -> Iterator:
     if not (mine and is_literal(mine)):
         for fact, anchor in _conflicts(facts):
             conflicting.add(id(fact))
-            yield Violation(fact.where, f"{fact.noun} `{fact.label}` is in {fact.region}, but {anchor.noun} "
-                                        f"`{anchor.label}` is in {anchor.region}: app monitor {monitor.subject} can be "
-                                        "in only one region",
-                            related=fact.related + (anchor.where.location,))
+            yield Violation(fact.where, "regions-conflict", noun=fact.noun, label=fact.label, region=fact.region,
+                            anchor_noun=anchor.noun, anchor_label=anchor.label, anchor_region=anchor.region,
+                            monitor=monitor, related=fact.related + (anchor.where.location,))
     for fact in facts:
         if id(fact) in conflicting:
             continue
         if fact.region is None:
-            yield Undecided(fact.where, f"the region of {fact.noun} `{fact.label}` is known only at deployment, so "
-                                        f"it was not compared with the region of app monitor {monitor.subject}")
+            yield Undecided(fact.where, "region-deploy-time", noun=fact.noun, label=fact.label, monitor=monitor)
             continue
         if not mine:
-            yield Undecided(fact.where, f"the region of app monitor {monitor.subject} is not known, so the region "
-                                        f"of {fact.noun} `{fact.label}` was not compared with it")
+            yield Undecided(fact.where, "monitor-region-unknown", noun=fact.noun, label=fact.label, monitor=monitor)
             continue
         equal = same(fact.region, mine)
         if equal is False:
-            yield Violation(fact.where, f"{fact.noun} `{fact.label}` is in "
-                                        f"{describe_place(monitor, fact.region, 'region')}, but app monitor "
-                                        f"{monitor.subject} is in {describe_place(monitor, mine, 'region')}",
-                            related=fact.related)
+            yield Violation(fact.where, "region-mismatch", noun=fact.noun, label=fact.label,
+                            region=Place(monitor, fact.region, "region"), monitor=monitor,
+                            monitor_region=Place(monitor, mine, "region"), related=fact.related)
         elif equal is None:
-            yield Undecided(fact.where, undecided_place(monitor, "region", fact.noun, fact.region, mine))
+            yield Undecided(fact.where, "region-undecided",
+                            comparison=UndecidedPlace(monitor, "region", fact.noun, fact.region, mine))
 
 
 def _conflicts(facts: list[RegionFact]) -> Iterator[tuple[RegionFact, RegionFact]]:
@@ -171,6 +181,9 @@ def _conflicts(facts: list[RegionFact]) -> Iterator[tuple[RegionFact, RegionFact
 
 def _client_without_checked_monitor(client: WebClientConfig) -> Iterator:
     """A client's own facts against the monitor it names, when that monitor is not part of the input."""
+    # Imported here: a run without web clients (one template) need not import the web client's helpers.
+    from rumpolicy.rules.web_client._client import client_pool_region, cross_checked, monitor_region
+
     if cross_checked(client):
         yield NOT_APPLICABLE        # compared with its monitor, as one of the monitor's facts
         return
@@ -183,19 +196,21 @@ def _client_without_checked_monitor(client: WebClientConfig) -> Iterator:
     facts = []
     named = client.region.value if client.region is not None else None
     if client.monitor is not None and isinstance(named, str) and REGION.match(named):
-        facts.append((client.region, f"web client region `{named}`", named))
+        facts.append((client.region, "web client region", named, named))
     if client.dataplane_region is not None:
-        facts.append((client.endpoint, f"web client endpoint `{client.endpoint.value}`", client.dataplane_region))
+        facts.append((client.endpoint, "web client endpoint", client.endpoint.value, client.dataplane_region))
     pool = client_pool_region(client) if client.uses_cognito is not False else None
     if pool is not None:
-        facts.append((client.identity_pool_id, f"web client identity pool `{client.identity_pool_id.value}`", pool))
+        facts.append((client.identity_pool_id, "web client identity pool", client.identity_pool_id.value, pool))
     if not facts:
         yield NOT_APPLICABLE
         return
-    for node, label, theirs in facts:
+    for node, noun, label, theirs in facts:
         equal = same(theirs, region)
         if equal is False:
-            yield Violation(node, f"{label} is in {theirs}, but the app monitor is in "
-                                  f"{describe_place(speaker, region, 'region')} ({whose})")
+            yield Violation(node, "client-region-mismatch", noun=noun, label=label, region=theirs,
+                            monitor_region=Place(speaker, region, "region"), whose=Said(whose))
         elif equal is None:
-            yield Undecided(node, undecided_place(speaker, "region", label, theirs, region))
+            # UndecidedPlace names what it compares in one phrase: the noun with the value it quotes.
+            yield Undecided(node, "client-region-undecided",
+                            comparison=UndecidedPlace(speaker, "region", f"{noun} `{label}`", theirs, region))

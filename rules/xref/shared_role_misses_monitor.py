@@ -8,13 +8,21 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.iam.evaluator import Decision
 from rumpolicy.model import GuestRole
-from rumpolicy.model.coverage import monitor_coverage
-from rumpolicy.model.dialect import render_for
-from rumpolicy.model.grants import put_statement_snippet
+from rumpolicy.chain.coverage import monitor_coverage
+from rumpolicy.chain.grants import put_statement_fix
+from rumpolicy.model.messages import Listed, Said, Value
 
 
 @rule(id="RUM-XREF-005", name="shared-role-misses-monitor", severity=Severity.ERROR, subject=GuestRole,
-      references=("https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md",))
+      references=("https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md",),
+      messages={
+          "misses-monitor": "role {role} allows `rum:PutRumEvents` on app monitor {covered} but not on app monitor "
+                            "{monitor} (`{arn}`), which it also serves",
+          "coverage-undecided": "whether role {role} allows `rum:PutRumEvents` on app monitor {monitor} could not be "
+                                "decided: {reasons}",
+          "coverage-undecided-no-reason": "whether role {role} allows `rum:PutRumEvents` on app monitor {monitor} "
+                                          "could not be decided: the evaluation could not be decided",
+      })
 def shared_role_misses_monitor(guest: GuestRole) -> Iterator:
     """A guest role shared by several app monitors does not allow `rum:PutRumEvents` on one of them.
 
@@ -72,16 +80,17 @@ def shared_role_misses_monitor(guest: GuestRole) -> Iterator:
     grants = [ref for m in covered for ref in coverage[m].deciding
               if ref.kind == "identity" and ref.statement.index >= 0]
     where = grants[0].statement.node("Resource") if grants else (guest.role or guest)
-    names = ", ".join(m.subject for m in covered)
+    names = Listed(tuple(covered))
     missing = [m for m, result in coverage.items() if result.decision is Decision.DENY]
     for monitor, result in coverage.items():
         if result.decision is Decision.UNKNOWN:
-            reason = "; ".join(result.reasons) or "the evaluation could not be decided"
-            yield Undecided(where, f"whether role {guest.subject} allows `rum:PutRumEvents` on app monitor "
-                                   f"{monitor.subject} could not be decided: {reason}")
-    fix = put_statement_snippet(guest, covered + missing)
+            if result.reasons:     # worded by the evaluation (rumpolicy.iam.evaluator, rumpolicy.chain.coverage)
+                yield Undecided(where, "coverage-undecided", role=guest, monitor=monitor,
+                                reasons=Listed(tuple(Said(reason) for reason in result.reasons), separator="; "))
+            else:
+                yield Undecided(where, "coverage-undecided-no-reason", role=guest, monitor=monitor)
+    fix = put_statement_fix(guest, covered + missing)
     for monitor in missing:
-        yield Violation(where, f"role {guest.subject} allows `rum:PutRumEvents` on app monitor {names} but not on "
-                               f"app monitor {monitor.subject} (`{render_for(guest, monitor.arn)}`), which it also "
-                               "serves",
-                        related=tuple(u.via for u in guest.uses if u.monitor is monitor), remediation=fix)
+        yield Violation(where, "misses-monitor", role=guest, covered=names, monitor=monitor,
+                        arn=Value(guest, monitor.arn), related=tuple(u.via for u in guest.uses if u.monitor is monitor),
+                        fix=fix)

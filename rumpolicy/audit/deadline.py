@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
-from rumpolicy.load.live import DEADLINE_REACHED, DEADLINE_REASON
+from rumpolicy.load.live_data import DEADLINE_REACHED, DEADLINE_REASON
 
 GRACE = 2.0             # seconds an in-flight call may still take after the deadline (a healthy one takes well under 1)
 

@@ -4,10 +4,10 @@ botocore reads a JSON body that does not parse as ``{}`` (for ``ListAppMonitors`
 monitors, which the audit would report as a pass), and its parser raises AttributeError on JSON of
 the wrong shape (``{"AppMonitorSummaries": "x"}``). A ``before-parse`` handler on every session
 therefore checks each successful JSON body against the operation's output shape
-(``rumpolicy.load.live.response_problem``) and raises ``MalformedResponse``, a BotoCoreError that
+(``rumpolicy.load.live_read.response_problem``) and raises ``MalformedResponse``, a BotoCoreError that
 the readers record as a failed call like any other. XML answers (IAM, STS) need no such handler:
 botocore's XML parser raises ResponseParserError on a body that is not XML, and the parsed answer
-is checked afterwards (``rumpolicy.load.live.call``), as every answer is.
+is checked afterwards (``rumpolicy.load.live_read.call``), as every answer is.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
-from rumpolicy.load.live import MALFORMED, response_problem
+from rumpolicy.load.live_read import MALFORMED, response_problem
 
 JSON_PROTOCOLS = frozenset({"json", "rest-json"})
 

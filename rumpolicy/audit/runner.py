@@ -8,7 +8,7 @@ that no task ever waits for another (no deadlock, whatever the pool size):
 3. per account, once all its regions are read: the roles its monitors need, with their policies;
    and the service control policies above it.
 
-Each account's responses are then built into a linked inventory (``rumpolicy.load.live``) in the
+Each account's responses are then built into a linked inventory (``rumpolicy.load.live_build``) in the
 main thread. Whatever could not be read is in the coverage (one entry per account, one per
 account and region) and, for the resources concerned, in undecided checks (RUM-SRC-001).
 
@@ -30,14 +30,15 @@ from typing import Any, Callable
 
 from rumpolicy.audit.progress import Progress
 from rumpolicy.findings import Location
-from rumpolicy.load.live import (DEADLINE_REACHED, DEADLINE_REASON, AccountData, AccountReader, CallFailed, Gap,
-                                 Once, OrgReader, RegionData, RoleData, account_scope, build_inventory, call, pages,
-                                 region_scope, unread_org, unread_pool)
+from rumpolicy.aws import rum_regions
+from rumpolicy.load.live_build import build_inventory
+from rumpolicy.load.live_data import (DEADLINE_REACHED, DEADLINE_REASON, AccountData, Gap, RegionData, RoleData,
+                                      account_scope, region_scope, unread_org, unread_pool)
+from rumpolicy.load.live_read import AccountReader, CallFailed, Once, OrgReader, call, pages
 from rumpolicy.model.inputs import UndecidedCheck
 from rumpolicy.model.resources import Inventory
-from rumpolicy.report import CoverageEntry
+from rumpolicy.model.scopes import CHECKED, NOT_CHECKED, PARTIAL, CoverageEntry
 
-CHECKED, PARTIAL, NOT_CHECKED = "checked", "partial", "not_checked"
 # Where the global services are called when nothing else names a region.
 DEFAULT_HOME = "us-east-1"
 REASON_EXAMPLES = 3       # targets named per failing call in a coverage reason
@@ -174,7 +175,7 @@ def _regions(options: AuditOptions, session: Any, partition: str) -> tuple[str, 
     if options.regions:
         return tuple(dict.fromkeys(options.regions))
     if options.all_regions:
-        available = session.get_available_regions("rum", partition_name=partition)
+        available = rum_regions(partition)
         if not available:
             raise AuditError(f"botocore knows no CloudWatch RUM region in partition {partition}")
         return tuple(available)

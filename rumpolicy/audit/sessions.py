@@ -29,7 +29,7 @@ from botocore.credentials import CredentialProvider, CredentialResolver, Refresh
 from rumpolicy import __version__
 from rumpolicy.audit import readonly, responses
 from rumpolicy.audit.deadline import Deadline
-from rumpolicy.load.live import ClientSource, call, required
+from rumpolicy.load.live_read import ClientSource, call, required
 
 SESSION_NAME = "rumpolicy-audit"
 CONNECT_TIMEOUT = 10

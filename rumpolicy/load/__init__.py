@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from rumpolicy.findings import escape_pointer_token
 from rumpolicy.load.options import LoadOptions
 from rumpolicy.model.inputs import InputFile
 from rumpolicy.model.resources import Inventory
+
+if TYPE_CHECKING:
+    from rumpolicy.load.source import FileBytes
 
 SKIP_DIRS = {".git", "node_modules", ".venv", ".terraform", "__pycache__", ".tox", ".mypy_cache"}
 # Extensions worth opening when walking a folder; an explicitly named file is always opened.
@@ -38,19 +41,32 @@ class Candidate:
     problems: tuple[tuple[str, str, int | None], ...] = ()
     note: str | None = None            # reported as RUM-SRC-002 instead of loaded (a CDK app without cdk.out)
     note_line: int | None = None
+    # A CDK app's source is told by its first bytes. Walked files that are also inputs (``.ts``, ``.js``) are
+    # sniffed by the loader as it reads them (``cdk_sniff``), not by the walk, so that they are read once.
+    # At the end of a walk without cdk.out, ``cdk_sources`` (on a candidate for the walked folder) lists them
+    # in walk order: the first that is one gets the note. ``cdk_unless``: this note (a source the walk
+    # sniffed itself) stands only when none of those is one.
+    cdk_sniff: bool = False
+    cdk_sources: tuple[str, ...] = ()
+    cdk_unless: tuple[str, ...] = ()
+    # What discovery already read of the file (a ``manifest.json`` that is not a CDK assembly's): the
+    # loader uses it instead of reading the file again.
+    read: FileBytes | None = field(default=None, compare=False, repr=False)
 
 
 _CDK_STACK = "aws:cloudformation:stack"
 
 
-def _cdk_stacks(folder: Path, explicit: bool, seen: set[str] | None = None) -> list[Candidate] | None:
+def _cdk_stacks(folder: Path, explicit: bool, seen: set[str] | None = None,
+                reads: dict[str, FileBytes] | None = None) -> list[Candidate] | None:
     """A CDK cloud assembly: check the stack templates its manifest lists, with their environments.
 
-    None: ``folder`` holds no manifest that is an assembly's (then it is walked as a plain folder). A
-    manifest of the wrong shape, or naming a template outside the assembly, is reported; nested
-    ``assembly-*`` folders are read once each, even through a symbolic link back up the tree.
+    None: ``folder`` holds no manifest that is an assembly's (then it is walked as a plain folder, and
+    what was read of the manifest is left in ``reads`` for its loading). A manifest of the wrong shape, or
+    naming a template outside the assembly, is reported; nested ``assembly-*`` folders are read once each,
+    even through a symbolic link back up the tree.
     """
-    from rumpolicy.load.source import SourceError, parse_text, read_text
+    from rumpolicy.load.source import FileBytes, SourceError, parse_text
 
     seen = set() if seen is None else seen
     real = os.path.realpath(folder)
@@ -58,11 +74,18 @@ def _cdk_stacks(folder: Path, explicit: bool, seen: set[str] | None = None) -> l
         return []
     seen.add(real)
     manifest_path = folder / "manifest.json"
+    data = FileBytes(str(manifest_path))
+
+    def plain_folder() -> None:
+        if reads is not None:
+            reads[str(manifest_path)] = data
+        return None
+
     try:
-        parsed = parse_text(read_text(str(manifest_path)), str(manifest_path))
+        parsed = parse_text(data.text(), str(manifest_path))
     except SourceError as error:
         if not _looks_like_assembly(folder):
-            return None          # another tool's manifest.json (a web app's, say): a plain folder
+            return plain_folder()    # another tool's manifest.json (a web app's, say): a plain folder
         # The stacks and their environments are unknown: the manifest is reported, and the folder's
         # templates are still checked, without the environment the manifest would have given them.
         line = error.span.line if error.span else None
@@ -77,7 +100,7 @@ def _cdk_stacks(folder: Path, explicit: bool, seen: set[str] | None = None) -> l
         return [broken, *(Candidate(path, explicit) for path in templates)]
     manifest = parsed.data
     if not isinstance(manifest, dict) or "artifacts" not in manifest and "version" not in manifest:
-        return None
+        return plain_folder()
     problems: list[tuple[str, str, int | None]] = []
 
     def problem(message: str, pointer: str) -> None:
@@ -151,11 +174,12 @@ def discover(paths: Iterable[str]) -> Iterator[Candidate]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            stacks = _cdk_stacks(path, True) if (path / "manifest.json").is_file() else None
+            reads: dict[str, FileBytes] = {}
+            stacks = _cdk_stacks(path, True, reads=reads) if (path / "manifest.json").is_file() else None
             if stacks is not None:
                 yield from stacks
                 continue
-            yield from _walk(path)
+            yield from _walk(path, reads)
         else:
             yield Candidate(raw, True)
 
@@ -169,22 +193,38 @@ _CDK_IMPORT = re.compile(rb"^[ \t]*(?:import[ \t]+aws_cdk\b|from[ \t]+aws_cdk\b|
 _CDK_RUM = re.compile(rb"aws_rum|aws-rum\b|CfnAppMonitor|aws_cognito|aws-cognito|CfnIdentityPool")
 
 
-def _cdk_source_line(path: str) -> int | None:
-    """Line of the RUM/Cognito construct in a CDK app's source file, or None when it is not one."""
+CDK_SNIFF_BYTES = 65536
+
+
+def _cdk_source_line(path: str, data=None) -> int | None:
+    """Line of the RUM/Cognito construct in a CDK app's source file, or None when it is not one.
+
+    ``data``: the file's ``FileBytes`` when a loader reads it anyway (then the sniff is no read of its own).
+    """
     from rumpolicy.load.source import read_head
 
     try:
-        head = read_head(path, 65536)
+        head = data.head(CDK_SNIFF_BYTES) if data is not None else read_head(path, CDK_SNIFF_BYTES)
     except Exception:  # unreadable sources are not ours to report: they are not inputs
         return None
     match = _CDK_RUM.search(head) if _CDK_IMPORT.search(head) else None
     return head.count(b"\n", 0, match.start()) + 1 if match else None
 
 
-def _walk(root: Path) -> Iterator[Candidate]:
+def cdk_note(path: str, line: int, unless: tuple[str, ...] = ()) -> Candidate:
+    """The note on a walked CDK app's source when the walk found no cdk.out."""
+    return Candidate(path, False, note=f"{path} is the source of a CDK app that uses RUM or Cognito constructs, "
+                                       "and no cdk.out was found: run `cdk synth` and check cdk.out",
+                     note_line=line, cdk_unless=unless)
+
+
+def _walk(root: Path, reads: dict[str, FileBytes] | None = None) -> Iterator[Candidate]:
     """Walk ``root`` depth first, in name order, without recursion (trees of any depth) and without
-    following symbolic links to folders (no loops). A folder that cannot be listed is reported."""
+    following symbolic links to folders (no loops). A folder that cannot be listed is reported.
+    ``reads``: files discovery has read already (manifests that are no CDK assembly's), by path."""
+    reads = {} if reads is None else reads
     cdk_source: tuple[str, int] | None = None
+    cdk_pending: list[str] = []        # inputs that may be the source, sniffed as they are loaded
     cdk_out_seen = False
     stack: list[tuple[Path, bool]] = [(root, True)]
     while stack:
@@ -197,7 +237,7 @@ def _walk(root: Path) -> Iterator[Candidate]:
                                                           "the files in it were not checked", "", None),))
             continue
         if not is_root and here.name == "cdk.out" and any(e.name == "manifest.json" for e in listed):
-            stacks = _cdk_stacks(here, False)
+            stacks = _cdk_stacks(here, False, reads=reads)
             if stacks is not None:
                 cdk_out_seen = True
                 yield from stacks
@@ -215,18 +255,22 @@ def _walk(root: Path) -> Iterator[Candidate]:
                     cdk_out_seen = cdk_out_seen or name == "cdk.out"
                 continue
             suffix = os.path.splitext(name)[1].lower()
-            if suffix in WALK_EXTENSIONS or suffix in WEB_CLIENT_EXTENSIONS or suffix in TERRAFORM_EXTENSIONS:
-                yield Candidate(str(here / name), False)
-            if cdk_source is None and suffix in CDK_SOURCE_EXTENSIONS and not name.endswith(".d.ts"):
+            is_input = suffix in WALK_EXTENSIONS or suffix in WEB_CLIENT_EXTENSIONS or suffix in TERRAFORM_EXTENSIONS
+            sniff = cdk_source is None and suffix in CDK_SOURCE_EXTENSIONS and not name.endswith(".d.ts")
+            if is_input:
+                yield Candidate(str(here / name), False, cdk_sniff=sniff, read=reads.pop(str(here / name), None))
+                if sniff:
+                    cdk_pending.append(str(here / name))
+            elif sniff:
                 line = _cdk_source_line(str(here / name))
                 if line is not None:
                     cdk_source = (str(here / name), line)
         stack.extend((folder, False) for folder in reversed(folders))
-    if cdk_source is not None and not cdk_out_seen:
-        path, line = cdk_source
-        yield Candidate(path, False, note=f"{path} is the source of a CDK app that uses RUM or Cognito constructs, "
-                                          "and no cdk.out was found: run `cdk synth` and check cdk.out",
-                        note_line=line)
+    if not cdk_out_seen:
+        if cdk_pending:
+            yield Candidate(str(root), False, cdk_sources=tuple(cdk_pending))
+        if cdk_source is not None:
+            yield cdk_note(*cdk_source, unless=tuple(cdk_pending))
 
 
 def load_paths(paths: Iterable[str], options: LoadOptions | None = None) -> Inventory:

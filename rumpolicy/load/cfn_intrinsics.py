@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from rumpolicy.aws import dns_suffix
 from rumpolicy.findings import join_pointer
 from rumpolicy.model.arns import iam_path
 from rumpolicy.model.symbols import (ATTR, IMPORT, MARK, OPAQUE, PARAM, PSEUDO, REF, Unknown, parts,
@@ -34,18 +35,6 @@ PSEUDO_PARAMETERS: Final = frozenset({
     "AWS::AccountId", "AWS::NotificationARNs", "AWS::Partition", "AWS::Region", "AWS::StackId",
     "AWS::StackName", "AWS::URLSuffix",
 })
-
-# DNS suffix per partition (botocore partitions.json, RUM-REQUIREMENTS section 2).
-URL_SUFFIXES: Final[Mapping[str, str]] = {
-    "aws": "amazonaws.com",
-    "aws-cn": "amazonaws.com.cn",
-    "aws-us-gov": "amazonaws.com",
-    "aws-eusc": "amazonaws.eu",
-    "aws-iso": "c2s.ic.gov",
-    "aws-iso-b": "sc2s.sgov.gov",
-    "aws-iso-e": "cloud.adc-e.uk",
-    "aws-iso-f": "csp.hci.ic.gov",
-}
 
 # Deep enough for any real template (policies nest about ten levels), shallow enough that hostile
 # input cannot exhaust the interpreter's stack: each level costs a few Python frames.
@@ -89,7 +78,7 @@ class StackEnv:
             "AWS::Partition": self.partition,
             "AWS::Region": self.region,
             "AWS::AccountId": self.account,
-            "AWS::URLSuffix": self.url_suffix or URL_SUFFIXES.get(self.partition),
+            "AWS::URLSuffix": self.url_suffix or dns_suffix(self.partition),
             "AWS::StackName": self.stack_name,
         }.get(name)
         return known if known is not None else token(PSEUDO, name)

@@ -11,6 +11,7 @@ from typing import Any
 from rumpolicy.findings import Location
 from rumpolicy.load.cfn_intrinsics import NO_VALUE, Resolver, StackEnv
 from rumpolicy.load.source import ParsedSource
+from rumpolicy.load.suppressions import metadata_marks
 from rumpolicy.model import (AppMonitor, Environment, IdentityPool, Inventory, ManagedPolicy, Node,
                              PolicyRef, ResourcePolicy, Role, RoleAttachment, Unknown, parse_policy)
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
@@ -323,4 +324,6 @@ def _logical_id(pointer: str) -> str:
 
 def load_template(parsed: ParsedSource, file: InputFile, env: StackEnv,
                   parameters: dict[str, Any] | None = None) -> Inventory:
+    """The template's resources; its resources' ``Metadata.rumpolicy.ignore`` suppressions go to ``file.marks``."""
+    file.marks.extend(metadata_marks(file.path, parsed))
     return _TemplateLoader(parsed, file, env, parameters or {}).load()

@@ -12,19 +12,18 @@ from collections import defaultdict
 from dataclasses import replace
 
 from rumpolicy.findings import Location, Span
-from rumpolicy.load import Candidate
+from rumpolicy.load import Candidate, _cdk_source_line, cdk_note
 from rumpolicy.load.cfn_intrinsics import StackEnv
 from rumpolicy.load.cloudformation import is_template, load_template
 from rumpolicy.load.iam_json import declared_monitor, load_document, recognize
 from rumpolicy.load.options import LoadOptions
-from rumpolicy.load.source import (NOT_REGULAR, ParsedSource, SourceError, parse_text, read_head, read_text,
-                                   regular_file_error)
-from rumpolicy.load.terraform_hcl import is_configuration, is_variables, load_configurations
-from rumpolicy.load.terraform_plan import is_plan, load_plan
-from rumpolicy.load.webclient import (is_client_config, is_web_source, load_client_config,
+from rumpolicy.load.source import NOT_REGULAR, FileBytes, ParsedSource, SourceError, parse_text, regular_file_error
+from rumpolicy.load.suppressions import comment_marks
+from rumpolicy.load.terraform_kinds import is_configuration, is_plan, is_variables
+from rumpolicy.load.webclient import (WebProjects, is_client_config, is_web_source, load_client_config,
                                       load_json5_client_config, load_web_source)
 from rumpolicy.model.inputs import InputFile, RuleFailure
-from rumpolicy.model.link import drop_unrelated, link, link_clients
+from rumpolicy.chain.link import drop_unrelated, link, link_clients
 from rumpolicy.model.policy import Problem
 from rumpolicy.model.resources import Inventory
 
@@ -64,11 +63,11 @@ def _structurally_ours(text: str) -> bool:
     return "format_version" in shape and any(k in shape for k in ("planned_values", "values", "resource_changes"))
 
 
-def _prefix_text(path: str) -> str:
+def _prefix_text(data: FileBytes) -> str:
     """What of a file that cannot be read whole (binary, wrongly encoded, too large) is text, for a look
     at its structure: the first bytes up to the first NUL or undecodable byte."""
     try:
-        head = read_head(path, SNIFF_BYTES)
+        head = data.head(SNIFF_BYTES)
     except (OSError, SourceError):
         return ""
     nul = head.find(b"\x00")
@@ -77,8 +76,9 @@ def _prefix_text(path: str) -> str:
     return head.decode("utf-8", errors="ignore")
 
 
-def _parse(candidate: Candidate, file: InputFile, options: LoadOptions) -> ParsedSource | None:
-    """The parsed file; None with ``file.error`` set when it is an input that cannot be read.
+def _parse(candidate: Candidate, file: InputFile, data: FileBytes) -> ParsedSource | None:
+    """The parsed file; None with ``file.error`` set when it is an input that cannot be read. The
+    suppression comments of its text go to ``file.marks``.
 
     Raises _Skip for a file that turns out not to be an input: walked ones are passed over, and named ones
     are left unrecognized (RUM-SRC-002) rather than blamed (RUM-SRC-000).
@@ -86,13 +86,14 @@ def _parse(candidate: Candidate, file: InputFile, options: LoadOptions) -> Parse
     path = candidate.path
     data_name = path.lower().endswith(DATA_SUFFIXES)
     try:
-        text = read_text(path, max_bytes=options.max_file_size)
+        text = data.text()
     except SourceError as error:
         # Too large, binary or not Unicode (regular_file_error has already vouched that it can be read).
-        if (candidate.explicit and data_name) or _structurally_ours(_prefix_text(path)) \
+        if (candidate.explicit and data_name) or _structurally_ours(_prefix_text(data)) \
                 or error.message.startswith("cannot read"):
             return _failed(file, path, error)
         raise _Skip from None
+    file.marks.extend(comment_marks(path, text))
     try:
         return parse_text(text, path)
     except SourceError as error:
@@ -107,12 +108,54 @@ def _failed(file: InputFile, path: str, error: SourceError) -> None:
     return None
 
 
+def _text(data: FileBytes) -> str | None:
+    try:
+        return data.text()
+    except SourceError:
+        return None
+
+
+class _CdkSniffs:
+    """Which walked inputs are a CDK app's source, as the loader read them (``Candidate.cdk_sniff``)."""
+
+    def __init__(self) -> None:
+        self.loaded: dict[str, int | None] = {}      # path -> line of the construct, sniffed while loading it
+        self.late: dict[str, int | None] = {}        # sniffed afterwards: not loaded (excluded, say)
+
+    def line(self, path: str) -> int | None:
+        if path in self.loaded:
+            return self.loaded[path]
+        if path not in self.late:
+            self.late[path] = _cdk_source_line(path)
+        return self.late[path]
+
+    def note(self, sources: tuple[str, ...]) -> InputFile | None:
+        """The note on the first of ``sources`` that is a CDK app's source, as the walk would have made it;
+        none when that one was not loaded (the configuration excludes it)."""
+        for path in sources:
+            line = self.line(path)
+            if line is not None:
+                return _reported(cdk_note(path, line)) if path in self.loaded else None
+        return None
+
+
 def load_candidates(candidates: list[Candidate], options: LoadOptions) -> Inventory:
     result = Inventory()
     base_env = StackEnv(partition=options.partition, region=options.region, account=options.account)
     groups: dict[str, Inventory] = defaultdict(Inventory)
     terraform: list[Candidate] = []
+    # Every file is opened once: what the web client loaders need of the other files of a web project,
+    # and the CDK sniff of a walked script, come from the same read as the file's own loading.
+    projects = WebProjects(options.max_file_size)
+    sniffs = _CdkSniffs()
     for candidate in candidates:
+        if candidate.cdk_sources:
+            note = sniffs.note(candidate.cdk_sources)
+            if note is not None:
+                result.files.append(note)
+            continue
+        if candidate.cdk_unless and any(sniffs.line(path) is not None for path in candidate.cdk_unless):
+            continue
         if candidate.problems or candidate.note:
             result.files.append(_reported(candidate))
             continue
@@ -129,12 +172,19 @@ def load_candidates(candidates: list[Candidate], options: LoadOptions) -> Invent
             terraform.append(candidate)   # a folder's files form one module: loaded together below
             continue
         file = InputFile(candidate.path, candidate.explicit)
+        data = candidate.read.within(options.max_file_size) if candidate.read is not None else None
+        if data is None:
+            data = projects.file(candidate.path, options.max_file_size)
         try:
-            _load_one(candidate, file, options, base_env, groups, result)
+            _load_one(candidate, file, data, options, base_env, groups, result, projects)
         except Exception as exc:  # a defect of ours: recorded (RUM-SRC-003), and the other files still load
             file.defect = _defect("rumpolicy.load", candidate.path, exc)
             if file not in result.files:
                 result.files.append(file)
+        projects.saw(candidate.path, data)
+        if candidate.cdk_sniff:
+            sniffs.loaded[candidate.path] = _cdk_source_line(candidate.path, data)
+    projects.finish()
     declared = [declared_monitor(arn) for arn in options.app_monitors]
     if declared and not groups:
         groups["<declared>"] = Inventory()
@@ -159,6 +209,9 @@ def _defect(loader: str, path: str, exc: BaseException) -> RuleFailure:
 def _load_terraform(candidates: list[Candidate], options: LoadOptions) -> Inventory:
     """All Terraform files together (modules call each other across folders); should that fail on a defect
     of ours, each folder's module again on its own, so that one module's defect spares the others."""
+    # Imported here: a run without Terraform files does not pay for the Terraform loader.
+    from rumpolicy.load.terraform_hcl import load_configurations
+
     try:
         return load_configurations(candidates, options)
     except Exception:
@@ -191,24 +244,34 @@ def _reported(candidate: Candidate) -> InputFile:
     return file
 
 
-def _load_one(candidate: Candidate, file: InputFile, options: LoadOptions, base_env: StackEnv,
-              groups: dict[str, Inventory], result: Inventory) -> None:
-    if candidate.explicit and _note_cdk_source(candidate.path, file):
+def _json5(candidate: Candidate, file: InputFile, data: FileBytes, options: LoadOptions,
+           projects: WebProjects) -> Inventory | None:
+    text = _text(data)
+    if text is None:
+        return None
+    return load_json5_client_config(candidate.path, file, options.max_file_size, text=text, projects=projects)
+
+
+def _load_one(candidate: Candidate, file: InputFile, data: FileBytes, options: LoadOptions, base_env: StackEnv,
+              groups: dict[str, Inventory], result: Inventory, projects: WebProjects) -> None:
+    """Load one file, reading it through ``data`` (once, whatever looks at it)."""
+    if candidate.explicit and _note_cdk_source(candidate.path, file, data):
         result.files.append(file)         # named CDK source: the advice to synthesize it (RUM-SRC-002)
         return
     if is_web_source(candidate.path):
         # HTML, JavaScript, TypeScript: the web client's snippet or constructor (rumpolicy.load.webclient).
-        loaded = load_web_source(candidate.path, file, options.max_file_size, walked=not candidate.explicit)
+        loaded = load_web_source(candidate.path, file, options.max_file_size, walked=not candidate.explicit,
+                                 data=data, projects=projects)
         if loaded is not None:
             result.extend(loaded)
             result.files.append(file)
         return
     try:
-        parsed = _parse(candidate, file, options)
+        parsed = _parse(candidate, file, data)
     except _Skip:
         # Not JSON or YAML, nor the start of an input: perhaps a web client's JSON5 config (comments,
         # trailing commas), else prose or another tool's file.
-        loaded = load_json5_client_config(candidate.path, file, options.max_file_size)
+        loaded = _json5(candidate, file, data, options, projects)
         if loaded is not None:
             result.extend(loaded)
             result.files.append(file)
@@ -217,13 +280,15 @@ def _load_one(candidate: Candidate, file: InputFile, options: LoadOptions, base_
             result.files.append(file)     # reported as RUM-SRC-002: named, but not an input
         return
     if parsed is None:
-        loaded = load_json5_client_config(candidate.path, file, options.max_file_size)
+        loaded = _json5(candidate, file, data, options, projects)
         if loaded is not None:
             result.extend(loaded)
         result.files.append(file)
         return
     if is_plan(parsed.data):
         # `terraform show -json` of a plan or a state: one group of its own.
+        from rumpolicy.load.terraform_plan import load_plan
+
         group = load_plan(parsed, file, options)
         link(group)
         drop_unrelated(group)
@@ -245,7 +310,7 @@ def _load_one(candidate: Candidate, file: InputFile, options: LoadOptions, base_
         result.extend(group)
         return
     if is_client_config(parsed.data):
-        result.extend(load_client_config(parsed, file, options.max_file_size))
+        result.extend(load_client_config(parsed, file, options.max_file_size, projects=projects))
         result.files.append(file)
         return
     if isinstance(parsed.data, dict) and "AWSTemplateFormatVersion" in parsed.data:
@@ -268,13 +333,13 @@ def _load_one(candidate: Candidate, file: InputFile, options: LoadOptions, base_
     result.files.append(file)
 
 
-def _note_cdk_source(path: str, file: InputFile) -> bool:
+def _note_cdk_source(path: str, file: InputFile, data: FileBytes) -> bool:
     """Whether ``path`` is a CDK app's source; if so the note saying to check its synthesized templates."""
-    from rumpolicy.load import CDK_SOURCE_EXTENSIONS, _cdk_source_line
+    from rumpolicy.load import CDK_SOURCE_EXTENSIONS
 
     if os.path.splitext(path)[1].lower() not in CDK_SOURCE_EXTENSIONS:
         return False
-    line = _cdk_source_line(path)
+    line = _cdk_source_line(path, data)
     if line is None:
         return False
     file.notes.append(Problem(f"{path} is the source of a CDK app that uses RUM or Cognito constructs: "
@@ -289,3 +354,15 @@ def _declared_twice(group: Inventory, declared) -> bool:
             monitor.env = declared.env
             return True
     return False
+
+
+def load_decoded_template(source: str, data: object, options: LoadOptions) -> Inventory:
+    """A template another tool has already decoded (cfn-lint, after its transforms), loaded and linked as
+    ``load_candidates`` loads a template file; its line numbers are the other tool's to find."""
+    file = InputFile(source, True, kind="cloudformation")
+    env = StackEnv(partition=options.partition, region=options.region, account=options.account)
+    group = load_template(ParsedSource(source, "json", data, {}), file, env, options.parameters)
+    link(group)
+    drop_unrelated(group)
+    group.files.append(file)
+    return group

@@ -132,19 +132,115 @@ def _read(path: str, limit: int) -> bytes:
 def read_text(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """Read a file as text, refusing files that are too large, binary, not in a Unicode encoding, or not
     regular files (FIFOs, sockets, devices are never opened)."""
-    try:
-        info = os.stat(path)
-        problem = _mode_error(info.st_mode)
-        if problem is not None:
-            raise SourceError(problem)
-        if info.st_size > max_bytes:
-            raise SourceError(_too_large(info.st_size, max_bytes))
-        # Bounded even if the file grew since stat.
-        raw = _read(path, max_bytes + 1)
-    except OSError as error:
-        raise SourceError(f"cannot read the file: {error.strerror or error}") from None
-    if len(raw) > max_bytes:
-        raise SourceError(_too_large(len(raw), max_bytes))
+    return FileBytes(path, max_bytes).text()
+
+
+class FileBytes:
+    """One file, opened at most once however it is looked at: its first bytes for a sniff, all its bytes,
+    its text. ``read_text``'s refusals apply (too large, binary, not Unicode, not a regular file).
+
+    A loader that sniffs a file before it parses it (is it a web client's? a CDK app's source?) asks this
+    for both, so the file is not read twice. A file too large to read whole has only its head read, once.
+    """
+
+    __slots__ = ("path", "max_bytes", "_raw", "_error", "_head", "_text", "_text_error", "too_large")
+
+    def __init__(self, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self._raw: bytes | None = None           # what was read whole (above max_bytes when it grew meanwhile)
+        self._error: SourceError | None = None   # why it cannot be had whole
+        self._head: bytes | None = None          # the head of a file too large to read whole
+        self._text: str | None = None
+        self._text_error: SourceError | None = None
+        self.too_large = False                   # refused for its size (before or after reading it)
+
+    @property
+    def touched(self) -> bool:
+        """Whether it was read, or tried."""
+        return self._raw is not None or self._error is not None or self._head is not None or self._text is not None
+
+    def raw(self) -> bytes:
+        """All the bytes, within ``max_bytes`` (SourceError otherwise)."""
+        if self._raw is None and self._error is None:
+            self._read_whole()
+        if self._error is not None:
+            raise self._error
+        return self._raw
+
+    def _read_whole(self) -> None:
+        try:
+            info = os.stat(self.path)
+            problem = _mode_error(info.st_mode)
+            if problem is not None:
+                raise SourceError(problem)
+            if info.st_size > self.max_bytes:
+                self.too_large = True
+                raise SourceError(_too_large(info.st_size, self.max_bytes))
+            # Bounded even if the file grew since stat.
+            raw = _read(self.path, self.max_bytes + 1)
+        except OSError as error:
+            self._error = SourceError(f"cannot read the file: {error.strerror or error}")
+            return
+        except SourceError as error:
+            self._error = error
+            return
+        self._raw = raw
+        if len(raw) > self.max_bytes:
+            self.too_large = True
+            self._error = SourceError(_too_large(len(raw), self.max_bytes))
+
+    def keep_text_only(self) -> None:
+        """Let the bytes go once the text is decoded (a file kept for later use); ``head`` needs them."""
+        if self._text is not None:
+            self._raw = None
+
+    def within(self, max_bytes: int) -> FileBytes | None:
+        """What was read, under another size limit; None when that would take another read."""
+        if max_bytes == self.max_bytes:
+            return self
+        other = FileBytes(self.path, max_bytes)
+        raw = self._raw
+        if raw is not None and len(raw) <= self.max_bytes:          # read whole
+            other._raw = raw
+            if len(raw) > max_bytes:
+                other.too_large = True
+                other._error = SourceError(_too_large(len(raw), max_bytes))
+            else:
+                other._text, other._text_error = self._text, self._text_error
+            return other
+        if self._error is not None and not self.too_large:         # unreadable whatever the limit
+            other._error = self._error
+            return other
+        return None
+
+    def head(self, size: int) -> bytes:
+        """The first ``size`` bytes (OSError or SourceError when they cannot be read): of the whole read,
+        or, for a file too large for one, of a read of its head alone."""
+        if self._raw is None and self._error is None:
+            self._read_whole()
+        if self._raw is not None:
+            return self._raw[:size]
+        if not self.too_large:
+            raise self._error
+        if self._head is None or len(self._head) < size:
+            self._head = read_head(self.path, size)
+        return self._head[:size]
+
+    def text(self) -> str:
+        """The bytes decoded (a byte order mark chooses the encoding, else UTF-8), or SourceError."""
+        if self._text is None and self._text_error is None:
+            try:
+                self._text = decode_text(self.raw())
+            except SourceError as error:
+                self._text_error = error
+        if self._text_error is not None:
+            raise self._text_error
+        return self._text
+
+
+def decode_text(raw: bytes) -> str:
+    """A file's bytes as text: a byte order mark chooses the encoding, else UTF-8; NUL bytes are binary."""
     for mark, codec, name in _BYTE_ORDER_MARKS:
         if raw.startswith(mark):
             return _decode(raw, len(mark), codec, name)

@@ -14,7 +14,7 @@ the expression that produced it (``Sink.spans``), so a policy written with ``jso
 statement is written.
 
 The evaluator knows expressions and functions; names (``var``, ``local``, resources, ``data``,
-``module``) are resolved by a ``Context`` (``terraform_hcl.ModuleInstance``), which returns plain
+``module``) are resolved by a ``Context`` (``terraform_modules.ModuleInstance``), which returns plain
 values or ``Lazy`` objects that resolve their attributes on demand.
 """
 
@@ -27,9 +27,8 @@ import re
 from typing import Any, Callable, Protocol
 
 from rumpolicy.findings import Span, join_pointer
-from rumpolicy.load.terraform_syntax import (MAX_DEPTH, Binary, Call, Conditional, Expr, ForExpr, GetAttr,
-                                              Index, Literal, Name, ObjectExpr, Splat, Template, TupleExpr,
-                                              Unary, Unsupported)
+from rumpolicy.load.terraform_nodes import (MAX_DEPTH, Binary, Call, Conditional, Expr, ForExpr, GetAttr, Index,
+                                            Literal, Name, ObjectExpr, Splat, Template, TupleExpr, Unary, Unsupported)
 from rumpolicy.model.symbols import ATTR, MARK, OPAQUE, REF, Symbol, Unknown, parts, token
 
 Loc = tuple[str, "Span | None"]

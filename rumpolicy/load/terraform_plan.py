@@ -27,14 +27,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rumpolicy.aws import ACCOUNT_ID, REGION, partition_of_region
 from rumpolicy.findings import Location, join_pointer
 from rumpolicy.load.cfn_intrinsics import StackEnv
 from rumpolicy.load.options import LoadOptions
 from rumpolicy.load.source import ParsedSource
+from rumpolicy.load.terraform_kinds import is_plan
 from rumpolicy.load.terraform_resources import (LINK_ATTRIBUTES, MISSING, RUM_TYPES, Builder, attribute_token,
-                                                model_environment, partition_of, resource_attribute)
+                                                model_environment, resource_attribute)
 from rumpolicy.model import Inventory, Node, PolicyDocument, Unknown, parse_policy
-from rumpolicy.model.arns import ACCOUNT_ID, REGION, parse_arn, pool_region
+from rumpolicy.model.arns import parse_arn, pool_region
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.locator import SourceLocator
 from rumpolicy.model.symbols import MARK
@@ -43,12 +45,6 @@ PLAN = "terraform-plan"
 STATE = "terraform-state"
 MAX_REFERENCE_DEPTH = 32
 _INDEX = re.compile(r"\[[^\]]*\]")
-
-
-def is_plan(data: Any) -> bool:
-    """``terraform show -json`` output: a ``format_version`` with plan or state content."""
-    return (isinstance(data, dict) and "format_version" in data
-            and any(key in data for key in ("planned_values", "values", "terraform_version", "resource_changes")))
 
 
 def load_plan(parsed: ParsedSource, file: InputFile, options: LoadOptions) -> Inventory:
@@ -174,8 +170,8 @@ class _PlanLoader:
         # Two different answers mean the plan is not one provider's: then nothing is pinned.
         region = next(iter(regions)) if len(regions) == 1 else env.region
         account = next(iter(accounts)) if len(accounts) == 1 else env.account
-        return StackEnv(partition=partition_of(region, self.options.partition) if region else env.partition,
-                        region=region, account=account)
+        partition = (partition_of_region(region) or self.options.partition) if region else env.partition
+        return StackEnv(partition=partition, region=region, account=account)
 
     def _literal_places(self) -> dict[str, tuple[set[str], set[str]]]:
         """Provider key -> the regions and accounts its resources' literal ARNs and pool ids name."""
@@ -213,7 +209,8 @@ class _PlanLoader:
         allowed = _dict(expressions.get("allowed_account_ids")).get("constant_value")
         if isinstance(allowed, list) and len(allowed) == 1 and isinstance(allowed[0], str):
             account = allowed[0]
-        return StackEnv(partition=partition_of(region, options.partition), region=region, account=account)
+        partition = partition_of_region(region or "") or options.partition
+        return StackEnv(partition=partition, region=region, account=account)
 
     # -- references ------------------------------------------------------------------------------
     def resolve(self, references: Any, module_path: tuple[str, ...]) -> Any:

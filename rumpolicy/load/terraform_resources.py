@@ -130,21 +130,6 @@ def _attribute_token(address: str, name: str) -> str:
     return token(ATTR, f"{address}.{name}")
 
 
-# Region prefixes of the partitions other than ``aws`` (botocore partitions.json ``regionRegex``).
-PARTITION_OF_REGION = (("us-gov-", "aws-us-gov"), ("cn-", "aws-cn"), ("us-isob-", "aws-iso-b"),
-                       ("us-isof-", "aws-iso-f"), ("us-iso-", "aws-iso"), ("eu-isoe-", "aws-iso-e"),
-                       ("eusc-", "aws-eusc"))
-
-
-def partition_of(region: str | None, default: str) -> str:
-    """The partition a literal region belongs to; ``default`` when the region does not tell."""
-    if region:
-        for prefix, partition in PARTITION_OF_REGION:
-            if region.startswith(prefix):
-                return partition
-    return default
-
-
 def model_environment(env: StackEnv) -> Environment:
     """The deploy target as the model holds it: literals where known, pseudo-parameter tokens otherwise."""
     return Environment(*(as_terraform(env.pseudo(name))

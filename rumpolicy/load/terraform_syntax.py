@@ -1,11 +1,15 @@
 """Terraform configuration files (``*.tf``, ``*.tf.json``, ``*.tfvars``) -> located syntax trees.
 
-HCL is parsed with python-hcl2 (``hcl2.parses_to_tree``): its Lark parse tree carries the line and
-column of every token, so every attribute, block and nested value keeps its position. The
+HCL is parsed by python-hcl2's grammar (``hcl2.parses_to_tree``): its Lark parse tree carries the
+line and column of every token, so every attribute, block and nested value keeps its position. The
 dictionaries of ``hcl2.loads`` are not used: they turn expressions back into ``"${...}"`` strings
 that would have to be parsed again, and in the pinned version its ``with_meta`` option adds no
-line numbers. Both syntaxes become the same small expression tree (``Literal``, ``Template``,
-``Name``, ``GetAttr``, ``Call`` ...), which ``terraform_eval`` evaluates.
+line numbers. Both syntaxes become the same small expression tree (``terraform_nodes``: ``Literal``,
+``Template``, ``Name``, ``GetAttr``, ``Call`` ...), which ``terraform_eval`` evaluates.
+
+The grammar's parser costs about 25 µs per token, so most files are read by ``terraform_fast_parser``
+instead, which builds the very tree the grammar's parser gives here, or declines and leaves the file to
+it (errors always go to it, so its messages stay the only ones).
 
 Templates that the grammar keeps as one token (heredocs) and the strings of the JSON syntax are
 split here into literal parts and ``${...}`` interpolations, each interpolation parsed as an HCL
@@ -21,198 +25,18 @@ import functools
 import os
 import re
 import sys
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from rumpolicy.findings import Span, join_pointer
+from rumpolicy.load import terraform_fast_parser as fast_parser
 from rumpolicy.load.source import SourceError, parse_json
-
-# Deep enough for any real configuration, shallow enough for the converter's recursion: each level of
-# the Lark tree costs one Python frame here and a few in the evaluator.
-MAX_DEPTH = 150
+from rumpolicy.load.terraform_nodes import (MAX_DEPTH, Attribute, Binary, Block, Body, Call, Conditional, ConfigFile,
+                                            Expr, ForExpr, GetAttr, Index, Literal, Name, ObjectExpr, Splat, TupleExpr,
+                                            Unary, Unsupported, template)
 
 # Top-level block types of the JSON syntax and how many labels each has.
 JSON_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1,
                "locals": 0, "terraform": 0, "moved": 0, "import": 0, "check": 1, "removed": 0}
-
-
-# --------------------------------------------------------------------------------------------
-# Expressions
-
-
-class Expr:
-    __slots__ = ("span",)
-
-
-class Literal(Expr):
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any, span: Span | None):
-        self.value, self.span = value, span
-
-
-class Template(Expr):
-    """``"a${b}c"``: literal parts and expressions, concatenated."""
-
-    __slots__ = ("parts",)
-
-    def __init__(self, parts: tuple, span: Span | None):
-        self.parts, self.span = parts, span
-
-
-class Unsupported(Expr):
-    """Syntax that is parsed but not evaluated (template directives); ``reason`` says what."""
-
-    __slots__ = ("reason",)
-
-    def __init__(self, reason: str, span: Span | None):
-        self.reason, self.span = reason, span
-
-
-class TupleExpr(Expr):
-    __slots__ = ("items",)
-
-    def __init__(self, items: tuple, span: Span | None):
-        self.items, self.span = items, span
-
-
-class ObjectExpr(Expr):
-    """``{k = v}``; ``items`` holds ``(key, value)`` with the key a ``Literal`` for bare names."""
-
-    __slots__ = ("items",)
-
-    def __init__(self, items: tuple, span: Span | None):
-        self.items, self.span = items, span
-
-
-class Name(Expr):
-    """A root name: ``var``, ``local``, ``aws_iam_role``, ``count``, a ``for`` variable ..."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str, span: Span | None):
-        self.name, self.span = name, span
-
-
-class GetAttr(Expr):
-    __slots__ = ("target", "name")
-
-    def __init__(self, target: Expr, name: str, span: Span | None):
-        self.target, self.name, self.span = target, name, span
-
-
-class Index(Expr):
-    __slots__ = ("target", "key")
-
-    def __init__(self, target: Expr, key: Expr, span: Span | None):
-        self.target, self.key, self.span = target, key, span
-
-
-class Splat(Expr):
-    """``x[*].a.b`` / ``x.*.a``: ``steps`` (("attr", name) or ("index", Expr)) apply to each element."""
-
-    __slots__ = ("target", "steps")
-
-    def __init__(self, target: Expr, steps: tuple, span: Span | None):
-        self.target, self.steps, self.span = target, steps, span
-
-
-class Call(Expr):
-    __slots__ = ("name", "args", "expand")
-
-    def __init__(self, name: str, args: tuple, expand: bool, span: Span | None):
-        self.name, self.args, self.expand, self.span = name, args, expand, span
-
-
-class Conditional(Expr):
-    __slots__ = ("condition", "then", "otherwise")
-
-    def __init__(self, condition: Expr, then: Expr, otherwise: Expr, span: Span | None):
-        self.condition, self.then, self.otherwise, self.span = condition, then, otherwise, span
-
-
-class Binary(Expr):
-    __slots__ = ("op", "left", "right")
-
-    def __init__(self, op: str, left: Expr, right: Expr, span: Span | None):
-        self.op, self.left, self.right, self.span = op, left, right, span
-
-
-class Unary(Expr):
-    __slots__ = ("op", "operand")
-
-    def __init__(self, op: str, operand: Expr, span: Span | None):
-        self.op, self.operand, self.span = op, operand, span
-
-
-class ForExpr(Expr):
-    """``[for k, v in c : v if k != ""]`` and ``{for k, v in c : k => v...}``."""
-
-    __slots__ = ("key_var", "value_var", "collection", "key", "value", "condition", "grouping")
-
-    def __init__(self, key_var: str | None, value_var: str, collection: Expr, key: Expr | None, value: Expr,
-                 condition: Expr | None, grouping: bool, span: Span | None):
-        self.key_var, self.value_var, self.collection = key_var, value_var, collection
-        self.key, self.value, self.condition, self.grouping, self.span = key, value, condition, grouping, span
-
-
-# --------------------------------------------------------------------------------------------
-# Bodies and blocks
-
-
-@dataclass(slots=True)
-class Attribute:
-    name: str
-    expr: Expr
-    source: str
-    span: Span | None
-
-
-@dataclass(slots=True)
-class Block:
-    type: str
-    labels: tuple[str, ...]
-    body: "Body"
-    source: str
-    span: Span | None
-
-
-@dataclass(slots=True)
-class Body:
-    """Attributes and nested blocks as written. In the JSON syntax, which names are blocks depends on
-    the schema, so a JSON body answers ``blocks(name)`` by reading that property as blocks."""
-
-    source: str
-    attributes: dict[str, Attribute] = field(default_factory=dict)
-    block_list: list[Block] = field(default_factory=list)
-    json: "JsonBody | None" = None
-
-    def attribute(self, name: str) -> Attribute | None:
-        if self.json is not None:
-            return self.json.attribute(name)
-        return self.attributes.get(name)
-
-    def attribute_names(self) -> list[str]:
-        if self.json is not None:
-            return self.json.names()
-        return list(self.attributes)
-
-    def blocks(self, kind: str) -> list[Block]:
-        if self.json is not None:
-            return self.json.blocks(kind)
-        return [b for b in self.block_list if b.type == kind]
-
-    def has_blocks(self, kind: str) -> bool:
-        if self.json is not None:
-            return self.json.is_blocks(kind)
-        return any(b.type == kind for b in self.block_list)
-
-
-@dataclass(slots=True)
-class ConfigFile:
-    path: str
-    body: Body
-    top_blocks: list[Block]
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,8 +45,18 @@ class ConfigFile:
 
 def parse_hcl(text: str, path: str) -> ConfigFile:
     """Parse one ``.tf`` file; raises ``SourceError`` on invalid input."""
-    body = _guarded(lambda: _Converter(path, _identity).body(_lark_tree(text).children[0], 0))
+    body = _guarded(lambda: _parse_body(text, path))
     return ConfigFile(path, body, list(body.block_list))
+
+
+def _parse_body(text: str, path: str) -> Body:
+    # The direct parser reads most files; what it declines, the grammar's parser reads (and refuses
+    # with its messages). Both are given the text with a final newline, which ends the last attribute.
+    _refuse_costly(text)
+    body = fast_parser.parse_body(text + "\n", path, Span, heredoc_expr)     # Span: the identity, one call less
+    if body is None:
+        body = _Converter(path, _identity).body(_lark_tree(text, scanned=True).children[0], 0)
+    return body
 
 
 def _identity(line: int, column: int) -> Span:
@@ -262,12 +96,14 @@ def _parser():
     return lark.Lark.open(grammar, cache=cached, parser="lalr", propagate_positions=False, postlex=PostLexer())
 
 
-def _lark_tree(text: str):
+def _lark_tree(text: str, *, scanned: bool = False):
+    """The grammar's parse tree of ``text`` (``scanned``: ``_refuse_costly`` has already passed it)."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
     # Lark builds the whole tree before the converter can count its depth: a million nested brackets
     # cost it minutes and a gigabyte. Counting them first costs one pass over the text.
-    _refuse_costly(text)
+    if not scanned:
+        _refuse_costly(text)
     try:
         # A final newline ends the last attribute, as hcl2.parses_to_tree does.
         return _parser().parse(text + "\n")
@@ -308,6 +144,11 @@ def _refuse_costly(text: str, limit: int = MAX_DEPTH) -> None:
     and counted. (Heredoc bodies are parsed later, one interpolation at a time, and checked then.)
     """
 
+    # Most files cannot be refused at all: no token is longer than the text, and nesting ``limit``
+    # deep takes more than ``limit`` opening brackets. Counting those is a fraction of the scan.
+    if len(text) <= MAX_TOKEN_CHARS and text.count("[") + text.count("{") + text.count("(") <= limit:
+        return
+
     def refuse(message: str, at: int) -> None:
         line = text.count("\n", 0, at) + 1
         column = at - (text.rfind("\n", 0, at) + 1) + 1
@@ -322,6 +163,9 @@ def _refuse_costly(text: str, limit: int = MAX_DEPTH) -> None:
     # One entry per open construct: a bracket, or '"' for a quoted string (whose interpolations
     # push a '{' that, when closed, returns to the string).
     stack: list[str] = []
+    # How many of its entries are brackets, and how many are quoted strings (kept as counts: this scan
+    # runs over every file, and counting the stack at each bracket was a fifth of its time).
+    brackets = quotes = 0
     index, length = 0, len(text)
     while index < length:
         in_string = bool(stack) and stack[-1] == '"'
@@ -338,22 +182,26 @@ def _refuse_costly(text: str, limit: int = MAX_DEPTH) -> None:
                 continue
             if char == '"':
                 stack.pop()
-                if '"' not in stack:
+                quotes -= 1
+                if not quotes:
                     bounded("string", string_start, index)
             elif text.startswith(("$${", "%%{"), index):
                 index += 3
                 continue
             elif text.startswith(("${", "%{"), index):
                 stack.append("{")
+                brackets += 1
                 index += 1
             elif char == "\n":
                 stack.pop()                       # an unterminated string: the parser reports it
+                quotes -= 1
             index += 1
             continue
         if char == '"':
-            if '"' not in stack:
+            if not quotes:
                 string_start = index
             stack.append('"')
+            quotes += 1
         elif char == "#" or text.startswith("//", index):
             end = text.find("\n", index)
             index = bounded("comment", index, length if end < 0 else end)
@@ -368,12 +216,16 @@ def _refuse_costly(text: str, limit: int = MAX_DEPTH) -> None:
                 index = bounded("heredoc", index, _heredoc_end(text, heredoc.end(), heredoc.group(1)))
                 continue
         elif char in _OPENERS:
-            if sum(1 for entry in stack if entry != '"') >= limit:
+            if brackets >= limit:
                 refuse(f"the configuration nests deeper than {limit} levels", index)
             stack.append(char)
+            brackets += 1
         elif char in _CLOSERS:
             if stack:
-                stack.pop()
+                if stack.pop() == '"':
+                    quotes -= 1
+                else:
+                    brackets -= 1
         index += 1
 
 
@@ -525,7 +377,7 @@ class _Converter:
                 parts.append(self.expr(_trees(piece)[0], depth + 1))
             else:
                 return Unsupported("template directives (`%{...}`) are not evaluated", span)
-        return _template(parts, span)
+        return template(parts, span)
 
     def _template_string(self, tree, span, depth):
         return Unsupported("escaped strings inside template directives are not evaluated", span)
@@ -537,20 +389,7 @@ class _Converter:
         return self.heredoc(str(tree.children[0]), span, trim=True, depth=depth)
 
     def heredoc(self, token: str, span: Span | None, *, trim: bool, depth: int) -> Expr:
-        # "<<EOT\n" body "EOT\n": the first line is the marker, the last the closing marker.
-        lines = token.split("\n")
-        content = lines[1:-2]
-        indent = 0
-        if trim:
-            widths = [len(line) - len(line.lstrip(" \t")) for line in content if line.strip()]
-            indent = min(widths) if widths else 0
-            content = [line[indent:] for line in content]
-        text = "\n".join(content) + ("\n" if content else "")
-        if span is None:
-            return parse_template(text, self.source, None, depth=depth)
-        first = span.line + 1
-        return parse_template(text, self.source, None, depth=depth,
-                              position=lambda line, column: Span(first + line - 1, column + indent))
+        return heredoc_expr(token, self.source, span, trim, depth)
 
     def _tuple(self, tree, span, depth):
         return TupleExpr(tuple(self.expr(item, depth) for item in _trees(tree)), span)
@@ -651,6 +490,24 @@ class _Converter:
         return ForExpr(key_var, value_var, self.expr(collection, depth), key, value, condition, grouping, span)
 
 
+def heredoc_expr(token: str, source: str, span: Span | None, trim: bool, depth: int) -> Expr:
+    """The template of a heredoc token (``<<EOT`` or ``<<-EOT``), located below ``span`` (the token's)."""
+    # "<<EOT\n" body "EOT\n": the first line is the marker, the last the closing marker.
+    lines = token.split("\n")
+    content = lines[1:-2]
+    indent = 0
+    if trim:
+        widths = [len(line) - len(line.lstrip(" \t")) for line in content if line.strip()]
+        indent = min(widths) if widths else 0
+        content = [line[indent:] for line in content]
+    text = "\n".join(content) + ("\n" if content else "")
+    if span is None:
+        return parse_template(text, source, None, depth=depth)
+    first = span.line + 1
+    return parse_template(text, source, None, depth=depth,
+                          position=lambda line, column: Span(first + line - 1, column + indent))
+
+
 def _first_token(tree, token_class: type):
     """The first token under a rule: where the rule starts."""
     node = tree
@@ -669,20 +526,6 @@ def _trees(tree) -> list:
 
 def _name_of(tree) -> str:
     return str(tree.children[0])
-
-
-def _template(parts: list, span: Span | None) -> Expr:
-    merged: list = []
-    for part in parts:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        elif part != "":
-            merged.append(part)
-    if not merged:
-        return Literal("", span)
-    if len(merged) == 1 and isinstance(merged[0], str):
-        return Literal(merged[0], span)
-    return Template(tuple(merged), span)
 
 
 # --------------------------------------------------------------------------------------------
@@ -724,7 +567,7 @@ def parse_template(text: str, source: str, span: Span | None, *, depth: int = 0,
         literal.append(text[index])
         index += 1
     parts.append("".join(literal))
-    return _template(parts, span if position is None else position(1, 1))
+    return template(parts, span if position is None else position(1, 1))
 
 
 def _offset_span(text: str, offset: int, position: Callable[[int, int], Span] | None) -> Span | None:
@@ -792,8 +635,13 @@ def parse_expression(text: str, source: str, span: Span | None, *, depth: int = 
             return Span(span.line, span.column + 2 + column - 1 - len(_PREFIX))
         return Span(span.line + line - 1, column)
 
+    full = _PREFIX + text + "\n"
     try:
-        tree = _lark_tree(_PREFIX + text + "\n")
+        _refuse_costly(full)
+        expr = fast_parser.parse_value(full + "\n", source, position, heredoc_expr, depth)
+        if expr is not None:
+            return expr
+        tree = _lark_tree(full, scanned=True)
     except SourceError as error:
         raise SourceError(f"invalid expression in template `${{{_short(text)}}}`: "
                           f"{error.message.removeprefix('invalid HCL: ')}", span) from None

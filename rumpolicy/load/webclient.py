@@ -43,7 +43,8 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from rumpolicy.findings import Location, Span, escape_pointer_token
-from rumpolicy.load.source import DEFAULT_MAX_BYTES, ParsedSource, SourceError, parse_json, read_head, read_text
+from rumpolicy.load.source import DEFAULT_MAX_BYTES, FileBytes, ParsedSource, SourceError, parse_json, read_text
+from rumpolicy.load.suppressions import comment_marks
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.policy import Node, Problem, type_name
 from rumpolicy.model.resources import Inventory, WebClientConfig
@@ -108,15 +109,17 @@ def is_web_source(path: str) -> bool:
     return Path(path).suffix.lower() in WEB_SOURCE_EXTENSIONS
 
 
-def worth_parsing(path: str, max_bytes: int) -> bool:
+def worth_parsing(path: str, max_bytes: int, data: FileBytes | None = None) -> bool:
     """A walked web file is parsed only when it is within the size limit and mentions the RUM client
-    (minified vendor bundles above the limit, and the app's other sources, are passed over)."""
+    (minified vendor bundles above the limit, and the app's other sources, are passed over).
+
+    ``data``: the file's bytes as the loader reads them, so that the sniff is not a read of its own.
+    """
+    data = data or FileBytes(path, max_bytes)
     try:
-        if os.stat(path).st_size > max_bytes:
-            return False
-        content = read_head(path, max_bytes)
-    except (OSError, SourceError):
-        return True          # let the real read report it
+        content = data.raw()
+    except SourceError:
+        return not data.too_large      # let the real read report any other problem
     return any(marker in content for marker in MARKERS)
 
 
@@ -128,14 +131,21 @@ def is_client_config(data: Any) -> bool:
 # --- loading --------------------------------------------------------------------------------------------
 
 
-def load_web_source(path: str, file: InputFile, max_bytes: int, walked: bool) -> Inventory | None:
+def load_web_source(path: str, file: InputFile, max_bytes: int, walked: bool, *, data: FileBytes | None = None,
+                    projects: WebProjects | None = None) -> Inventory | None:
     """The clients of one HTML, JavaScript or TypeScript file. None: walked past, not a client source
-    (the file is then not part of the run); errors are recorded on ``file``."""
-    if walked and not worth_parsing(path, max_bytes):
+    (the file is then not part of the run); errors are recorded on ``file``.
+
+    ``data``: the file's bytes, when the caller has already looked at them; ``projects``: the run's reads
+    of the web projects (else the project around the file is read for this file alone).
+    """
+    data = data or FileBytes(path, max_bytes)
+    if walked and not worth_parsing(path, max_bytes, data):
         return None
     try:
-        text = read_text(path, max_bytes=max_bytes)
-        clients = _Source(path, text, file, max_bytes).clients()
+        text = data.text()
+        file.marks.extend(comment_marks(path, text))
+        clients = _Source(path, text, file, max_bytes, projects).clients()
     except SourceError as error:
         file.error = error.message
         file.error_location = Location(path, "", error.span)
@@ -147,21 +157,29 @@ def load_web_source(path: str, file: InputFile, max_bytes: int, walked: bool) ->
     return _inventory(clients)
 
 
-def load_client_config(parsed: ParsedSource, file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES) -> Inventory:
+def load_client_config(parsed: ParsedSource, file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES, *,
+                       projects: WebProjects | None = None) -> Inventory:
     """A JSON config file that ``is_client_config`` recognized."""
     file.kind = CONFIG_KIND
-    client = _config_client(parsed.path, parsed.data, parsed.span_for, file.problems)
-    _project_credentials(client, max_bytes)
+    projects = projects or WebProjects(max_bytes, deferred=False)
+    client = _config_client(parsed.path, parsed.data, parsed.span_for, file.problems, projects)
+    _project_credentials(client, projects)
     return _inventory([client])
 
 
-def load_json5_client_config(path: str, file: InputFile, max_bytes: int) -> Inventory | None:
+def load_json5_client_config(path: str, file: InputFile, max_bytes: int, *, text: str | None = None,
+                             projects: WebProjects | None = None) -> Inventory | None:
     """A config file that is not strict JSON but JSON5 (comments, trailing commas ...). None: it is not a
-    web client config at all, and ``file`` keeps the JSON error it had."""
-    try:
-        text = read_text(path, max_bytes=max_bytes)
-    except SourceError:
-        return None
+    web client config at all, and ``file`` keeps the JSON error it had.
+
+    ``text``: the file's text when the caller has read it (and collected its suppression comments).
+    """
+    if text is None:
+        try:
+            text = read_text(path, max_bytes=max_bytes)
+        except SourceError:
+            return None
+        file.marks.extend(comment_marks(path, text))
     if not _without_leading_comments(text).startswith("{") or "applicationId" not in text \
             or not any(key in text for key in CONFIG_RECOGNIZED_BY):
         return None
@@ -179,8 +197,9 @@ def load_json5_client_config(path: str, file: InputFile, max_bytes: int) -> Inve
     file.error, file.error_location = None, None
     file.kind = CONFIG_KIND
     spans = _json5_spans(text)
-    client = _config_client(path, data, _lookup(spans), file.problems)
-    _project_credentials(client, max_bytes)
+    projects = projects or WebProjects(max_bytes, deferred=False)
+    client = _config_client(path, data, _lookup(spans), file.problems, projects)
+    _project_credentials(client, projects)
     return _inventory([client])
 
 
@@ -318,13 +337,14 @@ class _Found:
 class _Source:
     """One HTML, JavaScript or TypeScript file."""
 
-    def __init__(self, path: str, text: str, file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(self, path: str, text: str, file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES,
+                 projects: WebProjects | None = None):
         self.path = path
         self.text = text
         self.file = file
         self.max_bytes = max_bytes
         self.ordinals: dict[str, int] = {}
-        self.projects: dict[str, bool | None] = {}     # origin -> project_sets_credentials, read once per file
+        self.projects = projects or WebProjects(max_bytes, deferred=False)
 
     def clients(self) -> list[WebClientConfig]:
         if not any(marker.decode() in self.text for marker in MARKERS):
@@ -414,13 +434,11 @@ class _Source:
                                                                  span_for(f"{root}/clientUrl")))
         elif call.build is not None:
             client.build = Node(call.build, Location(self.path, f"{root}/package", call.build_span))
-        _package_facts(client, self.path)
+        _package_facts(client, self.path, self.projects)
         if client.sets_credentials:
             client.project_sets_credentials = True
         elif _needs_credentials_call(client):
-            if client.origin not in self.projects:
-                self.projects[client.origin] = _project_mentions_credentials(Path(client.origin), self.max_bytes)
-            client.project_sets_credentials = self.projects[client.origin]
+            self.projects.credentials(client)
         return client
 
     def _directives(self, found: list[_Found], clients: list[WebClientConfig],
@@ -461,7 +479,7 @@ def _first_error(node):
 
 
 def _config_client(path: str, data: dict, span_for: Callable[[str], Span | None],
-                   problems: list[Problem]) -> WebClientConfig:
+                   problems: list[Problem], projects: WebProjects) -> WebClientConfig:
     values = {key: data[key] for key in ("applicationId", "applicationVersion", "applicationRegion") if key in data}
     client = _build(path, "json", "", values, data, "", lambda p: Location(path, p, span_for(p)), None, {}, problems)
     client.sets_credentials = None          # the code that reads the file is not part of the input
@@ -481,7 +499,7 @@ def _config_client(path: str, data: dict, span_for: Callable[[str], Span | None]
         client.build = build
     if "clientVersion" in own and isinstance(own["clientVersion"].value, str):
         client.client_version = own["clientVersion"]
-    _package_facts(client, path)
+    _package_facts(client, path, projects)
     return client
 
 
@@ -578,22 +596,26 @@ def _needs_credentials_call(client: WebClientConfig) -> bool:
     return full and client.signs is True and client.config_open is None and (pool is None or pool.value in (None, ""))
 
 
-def _project_credentials(client: WebClientConfig, max_bytes: int) -> None:
+def _project_credentials(client: WebClientConfig, projects: WebProjects) -> None:
     """A JSON config: a project file that calls setAwsCredentials settles it; else the code that starts
     the client may be outside the input, so it stays not known."""
-    if _needs_credentials_call(client) and _project_mentions_credentials(Path(client.origin), max_bytes):
-        client.project_sets_credentials = True
+    if _needs_credentials_call(client):
+        projects.credentials(client, only_when_found=True)
 
 
-def _project_mentions_credentials(folder: Path, max_bytes: int) -> bool | None:
+def _project_mentions_credentials(folder: Path, max_bytes: int,
+                                  known: dict[str, bool | None] | None = None) -> bool | None:
     """Does a script or page of the web project below ``folder`` mention `setAwsCredentials`?
 
     False only when every one of them was read; None when one was above ``max_bytes``, unreadable, or
     the project has more than MAX_PROJECT_FILES of them. Folders the walker skips (node_modules,
-    .git ...) and hidden ones are not part of the project's own code.
+    .git ...) and hidden ones are not part of the project's own code. ``known``: by real path, what the
+    files already read in this run say (None: above the limit or unreadable); the others are read
+    once and added to it.
     """
     from rumpolicy.load import SKIP_DIRS
 
+    known = {} if known is None else known
     complete, seen = True, 0
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
@@ -604,22 +626,110 @@ def _project_mentions_credentials(folder: Path, max_bytes: int) -> bool | None:
             if seen > MAX_PROJECT_FILES:
                 return None
             path = os.path.join(root, name)
-            try:
-                if os.stat(path).st_size > max_bytes:
-                    complete = False
-                    continue
-                # read_head refuses FIFOs, sockets and devices: a pipe named app.js must not block the run.
-                if CREDENTIALS_COMMAND in read_head(path, max_bytes):
-                    return True
-            except (OSError, SourceError):
+            real = os.path.realpath(path)
+            if real not in known:
+                known[real] = _mentions_credentials(FileBytes(path, max_bytes))
+            mentions = known[real]
+            if mentions:
+                return True
+            if mentions is None:
                 complete = False
     return False if complete else None
+
+
+def _mentions_credentials(data: FileBytes) -> bool | None:
+    """Whether a file mentions `setAwsCredentials`; None when it is above the size limit or unreadable.
+
+    FileBytes refuses FIFOs, sockets and devices: a pipe named app.js must not block the run.
+    """
+    try:
+        return CREDENTIALS_COMMAND in data.raw()
+    except SourceError:
+        return None
+
+
+# The files of a web project that tell the build and version of its client.
+PACKAGE_FILES = frozenset({"package.json", "package-lock.json"})
+
+
+class WebProjects:
+    """What the web client loaders read of the projects around the clients, each file once per run.
+
+    The run's loader hands over what it read of its inputs: ``package.json`` and ``package-lock.json``
+    (``file``, kept for the clients' build and version) and whether each script or page mentions
+    `setAwsCredentials` (``saw``). The project scans of RUM-CLIENT-007 wait for ``finish``, when every
+    input has been read, so that they read only the project files that are not inputs. Not ``deferred``
+    (a file loaded on its own), a client's project is scanned at once.
+    """
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, *, deferred: bool = True) -> None:
+        self.max_bytes = max_bytes
+        self.deferred = deferred
+        self.packages: dict[str, FileBytes] = {}                       # real path -> its bytes
+        self.parsed: dict[tuple[str, str], ParsedSource | None] = {}   # (real path, as shown) -> parsed
+        self.mentions: dict[str, bool | None] = {}                     # real path -> mentions setAwsCredentials
+        self.scans: dict[str, bool | None] = {}                        # origin -> project_sets_credentials
+        self.pending: list[tuple[WebClientConfig, bool]] = []
+
+    def file(self, path: str, max_bytes: int) -> FileBytes:
+        """The bytes of an input file, shared with the package reads when it is a package file."""
+        if os.path.basename(path) not in PACKAGE_FILES:
+            return FileBytes(path, max_bytes)
+        real = os.path.realpath(path)
+        data = self.packages.get(real)
+        if data is None or data.max_bytes != max_bytes:
+            data = self.packages[real] = FileBytes(path, max_bytes)
+        return data
+
+    def saw(self, path: str, data: FileBytes) -> None:
+        """What a loader read of a project script or page: whether it mentions `setAwsCredentials`."""
+        if data.touched and Path(path).suffix.lower() in PROJECT_SCRIPT_EXTENSIONS:
+            self.mentions[os.path.realpath(path)] = _mentions_credentials(data)
+        elif os.path.basename(path) in PACKAGE_FILES:
+            data.keep_text_only()      # kept for the clients' build and version: as text only
+
+    def package(self, path: Path, shown: str) -> ParsedSource | None:
+        """A project file read for context only: when it is unreadable, the facts it would give stay unknown."""
+        if not path.is_file():
+            return None
+        real = os.path.realpath(path)
+        key = (real, shown)
+        if key not in self.parsed:
+            data = self.packages.get(real)
+            if data is None:
+                data = self.packages[real] = FileBytes(str(path), self.max_bytes)
+            try:
+                self.parsed[key] = parse_json(data.text(), shown)
+            except SourceError:
+                self.parsed[key] = None
+        return self.parsed[key]
+
+    def credentials(self, client: WebClientConfig, only_when_found: bool = False) -> None:
+        """Settle ``client.project_sets_credentials`` from its project (at ``finish`` when deferred).
+        ``only_when_found``: set it only when the project mentions the call (a JSON config's client)."""
+        if self.deferred:
+            self.pending.append((client, only_when_found))
+        else:
+            self._settle(client, only_when_found)
+
+    def finish(self) -> None:
+        pending, self.pending = self.pending, []
+        for client, only_when_found in pending:
+            self._settle(client, only_when_found)
+
+    def _settle(self, client: WebClientConfig, only_when_found: bool) -> None:
+        origin = client.origin
+        if origin not in self.scans:
+            self.scans[origin] = _project_mentions_credentials(Path(origin), self.max_bytes, self.mentions)
+        found = self.scans[origin]
+        if found or not only_when_found:
+            client.project_sets_credentials = found
 
 
 # --- package.json: build, version and the web project the client belongs to --------------------------
 
 
-def _package_facts(client: WebClientConfig, path: str) -> None:
+def _package_facts(client: WebClientConfig, path: str, projects: WebProjects) -> None:
     """The client's web project (its origin group) and, when the file does not tell, build and version.
 
     The project is the nearest folder with a ``package.json`` (else the file's own folder). Build and
@@ -635,8 +745,8 @@ def _package_facts(client: WebClientConfig, path: str) -> None:
         if present(manifest, file=True) and not project_found:
             client.origin = str(folder)
             project_found = True
-        parsed = _read_json(manifest, os.path.join(shown, "package.json"))
-        if parsed is not None and _rum_dependency(client, parsed, folders[level:]):
+        parsed = projects.package(manifest, os.path.join(shown, "package.json"))
+        if parsed is not None and _rum_dependency(client, parsed, folders[level:], projects):
             return
 
 
@@ -655,7 +765,8 @@ def _folders_up(path: str) -> list[tuple[Path, str]]:
     return out
 
 
-def _rum_dependency(client: WebClientConfig, parsed: ParsedSource, folders: list[tuple[Path, str]]) -> bool:
+def _rum_dependency(client: WebClientConfig, parsed: ParsedSource, folders: list[tuple[Path, str]],
+                    projects: WebProjects) -> bool:
     found = []
     for section in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
         deps = parsed.data.get(section) if isinstance(parsed.data, dict) else None
@@ -674,13 +785,13 @@ def _rum_dependency(client: WebClientConfig, parsed: ParsedSource, folders: list
         wanted = next((f for f in found if client.build is None or f[1] == client.build.value), None)
         if wanted is not None:
             package, _, spec, where = wanted
-            client.client_version = _locked_version(package, folders) or Node(spec, where)
+            client.client_version = _locked_version(package, folders, projects) or Node(spec, where)
     return True
 
 
-def _locked_version(package: str, folders: list[tuple[Path, str]]) -> Node | None:
+def _locked_version(package: str, folders: list[tuple[Path, str]], projects: WebProjects) -> Node | None:
     for folder, shown in folders:
-        parsed = _read_json(folder / "package-lock.json", os.path.join(shown, "package-lock.json"))
+        parsed = projects.package(folder / "package-lock.json", os.path.join(shown, "package-lock.json"))
         if parsed is not None and isinstance(parsed.data, dict):
             for pointer in (f"/packages/node_modules~1{escape_pointer_token(package)}/version",
                             f"/dependencies/{escape_pointer_token(package)}/version"):
@@ -697,13 +808,3 @@ def _at(data: Any, pointer: str) -> Any:
             return None
         data = data[token]
     return data
-
-
-def _read_json(path: Path, shown: str) -> ParsedSource | None:
-    """A project file read for context only: when it is unreadable, the facts it would give stay unknown."""
-    if not path.is_file():
-        return None
-    try:
-        return parse_json(read_text(str(path)), shown)
-    except SourceError:
-        return None

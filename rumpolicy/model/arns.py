@@ -13,28 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# The id grammars live in rumpolicy.aws; re-exported here for the modules that still import them from this one.
+from rumpolicy.aws import ACCOUNT_ID, POOL_ID, REGION, ROLE_NAME, ROLE_PATH  # noqa: F401
 from rumpolicy.model.symbols import MARK, REF, Symbol, has_symbols, parts, render, wildcard_form
-
-# Partitions RUM's ARNs can name ([BOTO-EP] partitions.json), with their DNS suffixes.
-PARTITIONS = {
-    "aws": "amazonaws.com",
-    "aws-cn": "amazonaws.com.cn",
-    "aws-us-gov": "amazonaws.com",
-    "aws-iso": "c2s.ic.gov",
-    "aws-iso-b": "sc2s.sgov.gov",
-    "aws-iso-e": "cloud.adc-e.uk",
-    "aws-iso-f": "csp.hci.ic.gov",
-    "aws-eusc": "amazonaws.eu",
-}
-
-# Strict identity-pool id (RUM-REQUIREMENTS section 2, inferred from the botocore region grammar).
-POOL_ID = re.compile(
-    r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d+):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-# Role names and paths (botocore IAM model ``roleNameType`` / ``pathType``).
-ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-ROLE_PATH = re.compile(r"^/([\u0021-\u007E]*/)?$")
-ACCOUNT_ID = re.compile(r"^\d{12}$")
-REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,25 @@ from rumpolicy.findings import Location
 from rumpolicy.model.policy import Problem
 
 
+@dataclass(frozen=True, slots=True)
+class SuppressionMark:
+    """A suppression as written in an input file, found by its loader while it read the file.
+
+    ``rumpolicy.load.suppressions`` finds them; ``rumpolicy.suppress`` resolves their ids into ``Suppression``
+    records after the rules ran. What it covers: findings in ``source`` on ``line`` (a comment), or
+    findings in ``source`` at ``pointer`` or under it (CloudFormation resource metadata).
+    """
+
+    kind: str                            # "comment" | "metadata"
+    location: Location                   # where it is written
+    ids: tuple[str, ...] = ()            # the ids as written
+    reason: object = None                # the reason as written (metadata may hold any value)
+    malformed: str | None = None         # why it could not be read at all
+    source: str = ""                     # what it covers: the file ...
+    line: int | None = None              # ... the line (comments)
+    pointer: str | None = None           # ... the JSON pointer prefix (metadata)
+
+
 @dataclass(eq=False)
 class InputFile:
     """One file the user gave or a walk found."""
@@ -24,6 +43,8 @@ class InputFile:
     # A defect of rumpolicy met while loading this file (an unexpected exception): reported as RUM-SRC-003,
     # and the run exits 3. The loader sets it and goes on with the other files.
     defect: "RuleFailure | None" = None
+    # Suppressions written in the file (comments, CloudFormation metadata), found by the loader as it read it.
+    marks: list[SuppressionMark] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -42,6 +63,9 @@ class UndecidedCheck:
     subject: str
     message: str
     location: Location
+    # The message without words (its id and parameters, rumpolicy.model.messages): what a baseline keeps
+    # of the RUM-SRC-001 finding when the wording changes. None: a loader's own sentence.
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

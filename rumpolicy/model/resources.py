@@ -1,7 +1,7 @@
 """The RUM authorization chain as typed objects: what every loader produces and every rule reads.
 
 Loaders fill the declared facts (``Node`` values with locations); the linker
-(``rumpolicy.model.link``) then fills the references between objects (``identity_pool``,
+(``rumpolicy.chain.link``) then fills the references between objects (``identity_pool``,
 ``guest_role``, ...) so that rules navigate the chain instead of looking things up.
 Strings may hold symbolic tokens (``rumpolicy.model.symbols``).
 """

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from rumpolicy.engine import RunResult
 from rumpolicy.findings import Finding, Severity
-
-
-@dataclass(frozen=True)
-class CoverageEntry:
-    """What part of a live audit was checked (``aws://ACCOUNT/REGION``), and why not where it was not."""
-
-    scope: str                      # "aws://123456789012/us-east-1" or "aws://123456789012"
-    status: str                     # "checked" | "partial" | "not_checked"
-    monitors: int = 0               # app monitors found there
-    reason: str | None = None       # why it is partial or not checked (AccessDenied on ..., throttled ...)
+from rumpolicy.model.scopes import CoverageEntry
 
 
 @dataclass(frozen=True)
@@ -67,6 +60,10 @@ class Report:
     coverage: tuple[CoverageEntry, ...] | None = None    # audits only: every format shows it
     baselined: int = 0              # findings left out because the --baseline file records them
     chains: tuple | None = None     # the Markdown report's per-monitor chains (rumpolicy.report.markdown.chains)
+    rules: tuple = ()               # the rules that ran (SARIF describes them); empty: all
+    recorded: int | None = None     # findings written to the --write-baseline file, when one was written
+    root: Path | None = None        # the project root the run named files against
+    audit: Any = None               # an audit's AuditResult: coverage, deadline, what could be read
 
     @property
     def findings(self) -> list[Finding]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from rumpolicy.findings import Finding, Severity
 from rumpolicy.paths import is_file_source, project_path
 from rumpolicy.report import Report
-from rumpolicy.report.escape import visible
+from rumpolicy.escape import visible
 
 BREAKS = "\r\n"                  # escaped as %0D / %0A, as the runner expects
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

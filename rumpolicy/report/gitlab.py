@@ -14,7 +14,7 @@ from rumpolicy.baseline import fingerprint
 from rumpolicy.findings import Severity
 from rumpolicy.paths import project_path
 from rumpolicy.report import Report
-from rumpolicy.report.escape import json_safe
+from rumpolicy.escape import json_safe
 
 SEVERITIES = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}
 

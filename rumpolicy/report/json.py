@@ -9,7 +9,7 @@ from typing import Any
 from rumpolicy import __version__
 from rumpolicy.findings import Finding, Location
 from rumpolicy.report import CoverageEntry, Report
-from rumpolicy.report.escape import json_safe
+from rumpolicy.escape import json_safe
 
 REPORT_VERSION = "1"
 

@@ -27,7 +27,7 @@ from rumpolicy.engine import Outcome, find_rule
 from rumpolicy.findings import Finding, Severity
 from rumpolicy.paths import is_file_source, project_path
 from rumpolicy.report import Report
-from rumpolicy.report.escape import visible
+from rumpolicy.escape import visible
 
 # XML 1.0 cannot carry most control characters nor surrogates, which hostile input can put into messages and
 # file names; C1 controls and bidi overrides it can carry, but they would garble what a CI page shows.

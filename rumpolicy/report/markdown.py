@@ -10,7 +10,7 @@ A link **fails** when a rule reports an error about it, **warns** on a warning, 
 a rule could not decide (the notes under the table say why), and is **n/a** when the monitor does
 not use it (no identity pool, no resource policy). Whether the role's permissions let browsers write
 to *this* monitor is asked of the IAM evaluator for this monitor alone
-(``rumpolicy.model.coverage.covers``), so a role shared by several monitors passes for the ones it
+(``rumpolicy.chain.coverage.covers``), so a role shared by several monitors passes for the ones it
 covers and fails for the one it misses. The links are computed from the model and the run's
 outcomes by ``chains`` (the CLI puts them on the Report); the findings table and the coverage
 follow, as in the other formats.
@@ -29,7 +29,7 @@ from rumpolicy.model.resources import AppMonitor, GuestRole, Inventory
 from rumpolicy.model.symbols import Unknown
 from rumpolicy.model.symbols import render as shown_value
 from rumpolicy.paths import is_file_source, project_path
-from rumpolicy.report.escape import visible
+from rumpolicy.escape import visible
 from rumpolicy.report import Report
 
 PASS, FAIL, WARN, UNKNOWN, NOT_USED = "pass", "FAIL", "warn", "unknown", "n/a"
@@ -132,7 +132,7 @@ def _chain(monitor: AppMonitor, inventory: Inventory, findings_by_subject: dict[
 
 
 def _role_links(monitor: AppMonitor, guests: list[GuestRole], judged) -> list[ChainLink]:
-    from rumpolicy.model.coverage import allowed, covers
+    from rumpolicy.chain.coverage import allowed, covers
 
     if not guests:
         needed = monitor.guest_role_arn is not None or monitor.identity_pool_id is not None

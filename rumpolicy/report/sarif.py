@@ -20,7 +20,7 @@ from rumpolicy.engine import Rule, registry
 from rumpolicy.findings import Finding, Location, Severity
 from rumpolicy.paths import is_file_source, project_path
 from rumpolicy.report import Report
-from rumpolicy.report.escape import encodable, json_safe
+from rumpolicy.escape import encodable, json_safe
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 ROOT_ID = "PROJECTROOT"
@@ -30,15 +30,14 @@ SUPPRESSION_KINDS = {"comment": "inSource", "metadata": "inSource", "config": "e
 
 
 def rule_descriptor(found: Rule) -> dict[str, Any]:
-    from rumpolicy.docs import help_url, rule_page
 
     return {
         "id": found.id,
         "name": found.name,
         "shortDescription": {"text": found.summary},
         "fullDescription": {"text": found.section("What it checks")},
-        "help": {"text": found.section("Fix"), "markdown": rule_page(found, fixtures=None)},
-        "helpUri": help_url(found),
+        "help": {"text": found.section("Fix"), "markdown": found.markdown()},
+        "helpUri": found.help_url,
         "defaultConfiguration": {"level": LEVELS[found.severity]},
         "properties": {"tags": ["security", "rum", found.area], "precision": "high"},
     }

@@ -6,7 +6,7 @@ from itertools import groupby
 
 from rumpolicy.findings import Finding
 from rumpolicy.report import Report
-from rumpolicy.report.escape import visible
+from rumpolicy.escape import visible
 
 COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 BOLD, RESET = "\033[1m", "\033[0m"

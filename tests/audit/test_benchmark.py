@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 
+@pytest.mark.bench
 def test_audit_benchmark_runs_and_meets_its_targets():
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "audit.py"), "--monitors", "20",
                            "--accounts", "2", "--share", "5", "--jobs", "4", "--memory-monitors", "30"],

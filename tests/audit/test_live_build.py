@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from rumpolicy.engine import run
 from rumpolicy.findings import Location
 from rumpolicy.load.live import (AccountData, PoolData, RegionData, RoleData, RoleRecord, UnreadPart,
-                                 build_inventory)
+                                 build_inventory, pool_region)
+from tests.conftest import examples
 
 ACCOUNT = "123456789012"
 POOL = "eu-west-1:0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
@@ -88,6 +89,20 @@ def test_a_missing_pool_is_reported_where_the_monitor_names_it():
     assert finding.location.pointer == "/AppMonitor/AppMonitorConfiguration/IdentityPoolId"
 
 
+def test_a_european_sovereign_cloud_monitor_names_its_pool_and_gets_the_partition_dns_suffix():
+    pool_id = "eusc-de-east-1:0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+    region = RegionData(ACCOUNT, "eusc-de-east-1", listed=["web"], policies={"web": None})
+    response = {"AppMonitor": {"Name": "web", "AppMonitorConfiguration": {"IdentityPoolId": pool_id}}}
+    region.monitors.append(response)
+    region.add_pool_id(response)
+    region.add_pool_id(response)
+    assert region.pool_ids == [pool_id] and pool_region(pool_id) == "eusc-de-east-1"
+
+    [monitor] = build_inventory(AccountData(ACCOUNT, "aws-eusc", regions=[region])).monitors
+    assert monitor.subject == f"arn:aws-eusc:rum:eusc-de-east-1:{ACCOUNT}:appmonitor/web"
+    assert monitor.env.url_suffix == "amazonaws.eu"
+
+
 names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._#-]{0,20}", fullmatch=True)
 configs = st.fixed_dictionaries({}, optional={
     "IdentityPoolId": st.one_of(st.just(POOL), st.text(max_size=60)),
@@ -98,7 +113,7 @@ monitors = st.fixed_dictionaries({"Name": names}, optional={
     "AppMonitorConfiguration": configs, "Platform": st.sampled_from(["Web", "Android", "iOS"])})
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(monitors, st.one_of(st.none(), st.text(max_size=200), st.just(json.dumps(PUT))))
 def test_any_monitor_response_builds_and_runs_without_crashing(monitor, resource_policy):
     data = account(monitor)

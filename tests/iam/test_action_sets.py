@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from rumpolicy.iam import match_action
 from rumpolicy.iam.action_sets import ActionSet, _covers_service
 from rumpolicy.iam.actions import catalogue_index, service_actions
+from tests.conftest import examples
 
 RUM = frozenset(f"rum:{name}" for name in service_actions("rum"))
 
@@ -56,7 +57,7 @@ PATTERNS = ["*", "rum:*", "rum:Put*", "*:Put*", "r?m:*", "iam:*", "s3:*", "rum:*
             "rum:PutRumEvents", "RUM:GET*", "a*"]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.sampled_from(PATTERNS), min_size=1, max_size=2),
        st.lists(st.sampled_from(PATTERNS), max_size=2))
 def test_an_action_set_agrees_with_matching_every_catalogued_action(include, exclude):

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rumpolicy.iam import Decision, evaluate, glob_intersects, match_resource
+from tests.conftest import examples
 from tests.iam.helpers import ACCOUNT, ACTION, REGION, allow, check, policy
 
 S3_OBJECT = "arn:aws:s3:::bucket/key"
@@ -104,19 +105,19 @@ patterns = st.lists(st.sampled_from([*ALPHABET, ":", "*", "?"]), max_size=12).ma
 arn_values = st.lists(st.sampled_from(ALPHABET), max_size=12).map("".join)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(patterns, arn_values)
 def test_match_resource_agrees_with_a_field_by_field_reference(pattern, value):
     assert match_resource(pattern, value) is reference_match(pattern, value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(patterns, st.sampled_from(["arn:aws:rum:us-east-1:1:appmonitor/a", "arn:aws:s3:::b/a:b", "a:b:a:b:a:b:a"]))
 def test_realistic_arns_agree_with_the_reference(pattern, value):
     assert match_resource(pattern, value) is reference_match(pattern, value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(patterns, arn_values)
 def test_resource_pattern_intersection_agrees_with_matching(pattern, value):
     assert glob_intersects(pattern, value, arn=True) is reference_match(pattern, value)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from rumpolicy.iam import (Decision, PolicySet, RequestPrincipal, evaluate, glob_intersects, match_action,
                            match_resource)
+from tests.conftest import examples
 from tests.iam.helpers import ACCOUNT, MONITOR, OTHER_ACCOUNT, REGION, ROLE, SESSION, policy
 
 AMR = "cognito-identity.amazonaws.com:amr"
@@ -68,7 +69,7 @@ def run(policies, request) -> Decision:
     return evaluate(policies, action, resource, context, missing_keys=missing_keys, principal=caller).decision
 
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
@@ -143,7 +144,7 @@ garbage_documents = (json_values
 garbage_policies = garbage_documents | garbage_documents.map(lambda doc: json.dumps(doc))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(garbage_policies, garbage_policies, garbage_policies, requests)
 def test_evaluate_never_raises_on_malformed_documents(identity, resource, boundary, request):
     result = evaluate(PolicySet(identity=[identity], resource=[resource], boundary=[boundary], scps=[[boundary]]),

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from rumpolicy.load.cfn_intrinsics import NO_VALUE, Resolver, StackEnv
 from rumpolicy.model.symbols import ATTR, IMPORT, OPAQUE, PARAM, PSEUDO, REF, Unknown, symbols_in, token
+from tests.conftest import examples
 
 REGION = token(PSEUDO, "AWS::Region")
 ACCOUNT = token(PSEUDO, "AWS::AccountId")
@@ -498,7 +499,7 @@ def _plain(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool, Unknown))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(template=templates, value=values, partition=st.sampled_from(["aws", "aws-cn", "x"]))
 def test_resolver_never_raises(template: Any, value: Any, partition: str) -> None:
     resolver = Resolver(template, StackEnv(partition=partition))

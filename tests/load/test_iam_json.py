@@ -22,6 +22,7 @@ from rumpolicy.load.source import ParsedSource, parse_text, read_text
 from rumpolicy.model import Inventory
 from rumpolicy.model.inputs import InputFile
 from rumpolicy.model.symbols import has_symbols, render
+from tests.conftest import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = ROOT / "fixtures" / "inputs" / "cli"
@@ -727,7 +728,7 @@ def mutated_documents(draw: st.DrawFn) -> tuple[dict, str]:
     return document, intended
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_documents(), st.sampled_from([LoadOptions(), LoadOptions(app_monitors=(MONITOR_ARN,)),
                                              LoadOptions(region="eu-west-1", account=ACCOUNT)]))
 def test_never_raises_on_cli_shaped_data(case: tuple[Any, str], options: LoadOptions) -> None:

@@ -24,6 +24,7 @@ from rumpolicy.load.source import (
     parse_yaml,
     read_text,
 )
+from tests.conftest import examples
 
 TEMPLATE_YAML = dedent(
     """\
@@ -497,7 +498,7 @@ def test_unreadable_paths(tmp_path):
 
 # --- properties ----------------------------------------------------------------------------------------
 
-PROPERTY_SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def parse_all_ways(text: str) -> None:

@@ -19,6 +19,7 @@ from rumpolicy.load.terraform_eval import Evaluator, JsonText, Sink
 from rumpolicy.load.terraform_hcl import load_configurations
 from rumpolicy.load.terraform_syntax import parse_hcl, parse_json_config, parse_template, parse_tfvars
 from rumpolicy.model.symbols import ATTR, OPAQUE, PARAM, PSEUDO, REF, Unknown, as_terraform, parts, render, token
+from tests.conftest import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 GUEST_TRUST = '''
@@ -126,7 +127,7 @@ def test_deep_nesting_is_an_error_not_a_crash():
         parse_hcl("a = " + "[" * 5000 + "]" * 5000 + "\n", "deep.tf")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(list('{}[]()"=$%#.,:\n abcxyz01_-<>?!*/\\~') + ["${", "%{", "<<EOT\n", "\nEOT\n"]),
                 max_size=80).map("".join))
 def test_the_parser_raises_nothing_but_source_error(text):
@@ -136,7 +137,7 @@ def test_the_parser_raises_nothing_but_source_error(text):
         pass
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
 def test_loading_arbitrary_text_never_raises(tmp_path_factory, text):

@@ -18,7 +18,7 @@ from rumpolicy.load.source import parse_text
 from rumpolicy.load.terraform_plan import PLAN, STATE, is_plan, load_plan
 from rumpolicy.model import Unknown
 from rumpolicy.model.inputs import InputFile
-from rumpolicy.model.link import link
+from rumpolicy.chain.link import link
 from rumpolicy.model.symbols import REF, token
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,6 +17,7 @@ from rumpolicy.load.webclient import (is_client_config, load_client_config, load
 from rumpolicy.load.webclient_js import decode_string, parse_number
 from rumpolicy.model.inputs import InputFile
 from rumpolicy.model.symbols import Unknown
+from tests.conftest import examples
 
 LOADER = ("(function(n,i,v,r,s,c,x,z){x=window.AwsRumClient={q:[],n:n,i:i,v:v,r:r,c:c};window[n]=function(c,p)"
           "{x.q.push({c:c,p:p});};z=document.createElement('script');z.async=true;z.src=s;"
@@ -361,7 +362,7 @@ def mangled_snippets(draw):
     return text
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.one_of(mangled_snippets(), st.text(max_size=400)),
        suffix=st.sampled_from([".html", ".js", ".ts", ".tsx", ".jsx"]))
 def test_the_extractor_never_raises(text, suffix):
@@ -377,7 +378,7 @@ def test_the_extractor_never_raises(text, suffix):
                     assert node is None or node.location.span is None or node.location.span.line >= 1
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(text=st.one_of(st.text(max_size=300),
                       st.builds(lambda t: "{applicationId: 'x', endpoint: " + t, st.text(max_size=60))))
 def test_the_json5_loader_never_raises(text):

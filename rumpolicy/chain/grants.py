@@ -12,8 +12,8 @@
 * the request a Cognito-signed browser makes (``signed_browser_principal``, ``signed_browser_context``);
 * whether Cognito's enhanced-flow session policy leaves an action usable (``survives_session_policy``),
   and which services it could leave any action of (``session_policy_services``);
-* the corrected snippets the rules offer as remediation (``trust_statement_snippet``,
-  ``put_statement_snippet``), in the dialect of the role they fix (``rumpolicy.model.dialect``), and
+* the corrected snippets the rules offer as remediation (``trust_statement_fix``,
+  ``put_statement_fix``), as edits of the role they fix (``rumpolicy.model.messages``), and
   the wording of lists in messages (``sample``, ``worst_first``).
 
 Every "does X allow Y" question goes to the IAM evaluator (``rumpolicy.iam``); this module only
@@ -31,7 +31,8 @@ from rumpolicy.findings import Location
 from rumpolicy.iam import RequestPrincipal, match_action, statement_matches
 from rumpolicy.model.arns import parse_arn, same, split_literal
 from rumpolicy.model.policy import ConditionClause, Node, PolicyDocument, PolicyRef, Principal, Statement
-from rumpolicy.model.dialect import Dialect, dialect_of, policy_snippet, same_module
+from rumpolicy.model.dialect import Dialect, dialect_of, same_module
+from rumpolicy.model.messages import AddStatement
 from rumpolicy.model.resources import AppMonitor, GuestRole, IdentityPool, Resource, ResourcePolicy, Role
 from rumpolicy.model.symbols import ATTR, REF, Symbol, Unknown, parts, render, token
 
@@ -269,7 +270,7 @@ def signed_browser_principal(monitor: AppMonitor) -> RequestPrincipal:
     The role is the monitor's ``GuestRoleArn`` (basic flow) or else the pool's ``unauthenticated``
     role (enhanced flow); without either, only the monitor's account is known.
     """
-    from rumpolicy.model.coverage import BASIC_SESSION, ENHANCED_SESSION
+    from rumpolicy.chain.coverage import BASIC_SESSION, ENHANCED_SESSION
 
     candidates: list[tuple[object, str]] = []
     if monitor.guest_role_arn is not None:
@@ -356,8 +357,8 @@ def trust_policy(guest: GuestRole) -> PolicyDocument | None:
     return doc
 
 
-def trust_statement_snippet(guest: GuestRole) -> str:
-    """The trust statement a guest role needs, for this role's pools, in the role's dialect."""
+def trust_statement_fix(guest: GuestRole) -> AddStatement:
+    """The trust statement a guest role needs, for this role's pools (an edit of its trust policy)."""
     pools = [need.pool_id for need in required_pools(guest)] or ["<identity pool id>"]
     statement = {
         "Effect": "Allow",
@@ -368,11 +369,7 @@ def trust_statement_snippet(guest: GuestRole) -> str:
             "ForAnyValue:StringLike": {AMR: UNAUTHENTICATED},
         },
     }
-    return policy_snippet(guest, statement, "assume_role_policy")
-
-
-def monitor_names(monitors: Iterable[AppMonitor]) -> str:
-    return ", ".join(m.subject for m in monitors)
+    return AddStatement(guest, statement, "assume_role_policy")
 
 
 def relocate(role: Role, policy: PolicyDocument, location: Location) -> Location:
@@ -384,16 +381,15 @@ def relocate(role: Role, policy: PolicyDocument, location: Location) -> Location
     return location
 
 
-def put_statement_snippet(role: Resource, monitors: Iterable[AppMonitor], *, comment: str | None = None) -> str | None:
-    """An identity-policy statement for ``role`` allowing ``rum:PutRumEvents`` on exactly these monitors,
-    in the role's dialect (``comment`` leads it where the dialect has comments); None when no monitor's
-    ARN is known."""
+def put_statement_fix(role: Resource, monitors: Iterable[AppMonitor], *, comment: str | None = None) -> AddStatement | None:
+    """An identity-policy statement for ``role`` allowing ``rum:PutRumEvents`` on exactly these monitors
+    (``comment`` leads it where the dialect has comments); None when no monitor's ARN is known."""
     resources = [monitor_arn_reference(role, m) for m in monitors if m.arn]
     if not resources:
         return None
     statement = {"Effect": "Allow", "Action": PUT_RUM_EVENTS,
                  "Resource": resources[0] if len(resources) == 1 else resources}
-    return policy_snippet(role, statement, "policy", comment=comment)
+    return AddStatement(role, statement, "policy", comment=comment)
 
 
 def monitor_arn_reference(target: Resource, monitor: AppMonitor) -> str:
