@@ -797,6 +797,9 @@ def parse_text(text: str, path: str) -> ParsedSource:
             raise json_error from None
 
 
+SHAPE_DEPTH = 64            # deeper than any real template; see top_level_shape
+
+
 def top_level_shape(text: str) -> dict[str, str | None]:
     """The top-level keys of a mapping document and how each value starts ("map", "seq", "scalar"; None: the
     text breaks before the value), as far as the text parses.
@@ -821,6 +824,11 @@ def top_level_shape(text: str) -> dict[str, str | None]:
                     shape[key] = "map" if kind is yaml.MappingStartEvent else "seq"
                     key = None
                 depth += 1
+                if depth > SHAPE_DEPTH:
+                    # libyaml's flow collections cost time quadratic in their nesting: 50,000 levels took
+                    # 8 s here. The keys before this value are known; what follows it is not needed to
+                    # tell what the file was meant to be, and the real parse reports the nesting.
+                    return shape
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 depth -= 1
                 if depth == 0:
