@@ -122,9 +122,12 @@ def test_a_role_read_stuck_past_the_deadline_keeps_the_roles_already_read(world,
     assert result.status == 0, result.err
     assert {(f["rule_id"], f["subject"]) for f in result.json()["findings"]} == {
         ("RUM-SRC-001", monitor_arn(ACCOUNT, "shop"))}
-    assert result.json()["coverage"][0]["reason"] == (
-        f"iam:GetRole not completed for role {role_arn('shop-guest')}: deadline reached (--deadline 1s), with calls "
-        "still unanswered 0.5s later")
+    # Whether the stuck call had started when the deadline came depends on the machine's load (on two busy
+    # cores the role reads may begin after it): either way the role is named and nothing else is lost. The
+    # grace period's wording is checked where the call is certain to be under way (above).
+    reason = result.json()["coverage"][0]["reason"]
+    stopped = f"iam:GetRole not completed for role {role_arn('shop-guest')}: deadline reached (--deadline 1s)"
+    assert reason in (stopped, stopped + ", with calls still unanswered 0.5s later"), reason
     assert result.json()["coverage"][1]["status"] == "checked"
 
 
