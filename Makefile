@@ -18,16 +18,17 @@ run: $(STAMP)
 	  if [ $$status -gt 1 ]; then exit $$status; fi; \
 	  echo "(exit status $$status: examples/broken is meant to fail)"
 
-# `make test` is a developer's run: Hypothesis's `default` profile (fewer examples), benchmarks left
-# out (tests/conftest.py, pyproject.toml). .ci/run adds the thorough arguments through PYTEST_ARGS.
-# The tests are shared out among PYTEST_WORKERS processes (pytest-xdist), one for each core;
-# `make test PYTEST_WORKERS=0` runs them in this one. PYTHONDONTWRITEBYTECODE is emptied so that the
-# many `python -m rumpolicy` subprocesses reuse the compiled modules instead of compiling them again.
+# `make test` runs the whole suite, the benchmark-sized tests included (a plain `pytest` leaves those out:
+# marker `bench`, pyproject.toml), with Hypothesis's `default` profile (fewer examples, tests/conftest.py);
+# .ci/run adds the thorough profile through PYTEST_ARGS. The tests are shared out among PYTEST_WORKERS
+# processes (pytest-xdist), one for each core; `make test PYTEST_WORKERS=0` runs them in this one.
+# PYTHONDONTWRITEBYTECODE is emptied so that the many `python -m rumpolicy` subprocesses reuse the
+# compiled modules instead of compiling them again.
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
 test: $(STAMP)
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m 'bench or not bench' $(PYTEST_ARGS)
 
 docs: $(STAMP)
 	$(BIN)/python -m rumpolicy.docs
