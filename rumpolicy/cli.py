@@ -319,6 +319,7 @@ def _check(args: argparse.Namespace) -> int:
     from rumpolicy import api
     from rumpolicy.load import LoadOptions
     from rumpolicy.load.iam_json import declared_monitor
+    from rumpolicy.report import FileTally
 
     settings = _settings(args)
     if settings is None:
@@ -352,7 +353,6 @@ def _check(args: argparse.Namespace) -> int:
                                var_files=tuple(var_files))
     options = _options(args, config, outputs, load=load_options, skip_unrecognized=args.skip_unrecognized)
     inventory = api.load(args.paths, options)
-    from rumpolicy.report import FileTally
     return _judged(args, config, outputs, lambda: api.judge(inventory, options, files=FileTally.of(inventory.files)))
 
 

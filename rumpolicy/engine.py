@@ -226,9 +226,8 @@ def _subject_types() -> dict[str, type]:
     return {t.__name__: t for t in (*SUBJECTS, *LATE_SUBJECTS, Suppression)}
 
 
-def _from_index(row: tuple) -> Rule:
+def _from_index(row: tuple, types: Mapping[str, type]) -> Rule:
     rule_id, name, severity, subjects, module, function, references, status, since, aliases, docstring = row
-    types = _subject_types()
     kinds = tuple(types[s] for s in subjects)
     return Rule(id=rule_id, name=name, severity=Severity(severity), subject=kinds[0] if len(kinds) == 1 else kinds,
                 references=references, status=status, since=since, aliases=aliases, module=module,
@@ -277,7 +276,8 @@ def _indexed_modules() -> tuple[dict[str, Rule], set[str]]:
         RULES = ()
     if package.__name__ != "rumpolicy.rules":
         RULES = ()                           # a test points the package elsewhere: no index applies
-    indexed = {row[0]: _from_index(row) for row in RULES if row[4] in present}
+    types = _subject_types()
+    indexed = {row[0]: _from_index(row, types) for row in RULES if row[4] in present}
     return indexed, present - {r.module for r in indexed.values()}
 
 

@@ -117,3 +117,28 @@ def test_pointer_normalization():
     assert normalized_pointer("/Resources/R/Properties/Policies/0/PolicyDocument/Statement/12/Resource") == \
         "/Resources/R/Properties/Policies/*/PolicyDocument/Statement/*/Resource"
     assert normalized_pointer("/Resources/Role0/Properties") == "/Resources/Role0/Properties"
+
+
+def test_a_reworded_message_keeps_its_baseline_and_version_1_files_are_still_read(cli, repo):
+    from rumpolicy.api import Options, check
+    from rumpolicy.baseline import text_fingerprint
+    from rumpolicy.engine import find_rule
+
+    assert cli("check", "infra", "--write-baseline", "baseline.json").status == 0
+    assert json.loads((repo / "baseline.json").read_text())["version"] == 2
+    # A new wording of RUM-TRUST-002's message: the version-2 baseline still excuses the finding.
+    messages = find_rule("RUM-TRUST-002").loaded().messages
+    original = messages["aud-missing"]
+    messages["aud-missing"] = "reworded: " + original
+    try:
+        result = cli("check", "infra", "--baseline", "baseline.json", "--format", "json")
+        assert "reworded: " in cli("check", "infra").out
+    finally:
+        messages["aud-missing"] = original
+    assert result.status == 0 and result.json()["summary"]["baselined"] == 4, result.out
+    # A version-1 baseline (fingerprints of the worded messages) excuses the same findings.
+    report = check(["infra"], Options(root=repo))
+    legacy = {"version": 1, "findings": [{"fingerprint": text_fingerprint(f, repo)} for f in report.active]}
+    (repo / "old.json").write_text(json.dumps(legacy))
+    result = cli("check", "infra", "--baseline", "old.json", "--format", "json")
+    assert result.status == 0 and result.json()["summary"]["baselined"] == 4, result.out

@@ -304,10 +304,7 @@ def _load_one(candidate: Candidate, file: InputFile, data: FileBytes, options: L
                            account=account or options.account)
         # Appended first: should the loader fail on a defect of ours, the file is still part of the run.
         result.files.append(file)
-        group = load_template(parsed, file, env, options.parameters)
-        link(group)
-        drop_unrelated(group)
-        result.extend(group)
+        result.extend(_linked_template(parsed, file, env, options))
         return
     if is_client_config(parsed.data):
         result.extend(load_client_config(parsed, file, options.max_file_size, projects=projects))
@@ -361,8 +358,14 @@ def load_decoded_template(source: str, data: object, options: LoadOptions) -> In
     ``load_candidates`` loads a template file; its line numbers are the other tool's to find."""
     file = InputFile(source, True, kind="cloudformation")
     env = StackEnv(partition=options.partition, region=options.region, account=options.account)
-    group = load_template(ParsedSource(source, "json", data, {}), file, env, options.parameters)
+    group = _linked_template(ParsedSource(source, "json", data, {}), file, env, options)
+    group.files.append(file)
+    return group
+
+
+def _linked_template(parsed: ParsedSource, file: InputFile, env: StackEnv, options: LoadOptions) -> Inventory:
+    """One template's resources, linked into chains on their own (a template is its own group)."""
+    group = load_template(parsed, file, env, options.parameters)
     link(group)
     drop_unrelated(group)
-    group.files.append(file)
     return group
