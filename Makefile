@@ -9,8 +9,9 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml setup.py
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# Everything the suite needs (the test, audit and cfn-lint extras), at the exact versions CI uses.
+$(STAMP): $(BIN)/python pyproject.toml setup.py constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,audit,cfn-lint]' -c constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -21,13 +21,14 @@ loading or in a rule never raises: it is a RUM-SRC-003 finding and ``Report.defe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from rumpolicy.config import Config
 from rumpolicy.findings import Finding, Location, Severity
 from rumpolicy.load import LoadOptions
+from rumpolicy.records import value_type
 from rumpolicy.report import FileTally, Report
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["Finding", "Location", "Options", "Report", "Severity", "audit", "check", "judge", "load"]
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class Options:
     """What a run needs besides its inputs. The defaults are ``rumpolicy check`` without options and
     without a configuration file (``rumpolicy.config.resolve`` reads one)."""
@@ -59,12 +60,32 @@ def check(paths: Iterable[str], options: Options | None = None) -> Report:
     return judge(inventory, options, files=FileTally.of(inventory.files))
 
 
-def load(paths: Iterable[str], options: Options) -> "Inventory":
-    """The load stage: discover the inputs (walk folders, follow CDK assemblies), read and link them."""
-    from rumpolicy.load import discover
-    from rumpolicy.load.files import load_candidates
+def load(paths: Iterable[str], options: Options, *, contents: Mapping[str, bytes] | None = None) -> "Inventory":
+    """The load stage: discover the inputs (walk folders, follow CDK assemblies), read and link them.
 
-    candidates = [c for c in discover(paths) if not options.config.is_excluded(c.path)]
+    ``contents``: inputs handed over rather than read (``rumpolicy check -`` reads standard input), by the
+    name findings locate them at; a path among ``paths`` with contents is not read from disk. Terraform
+    files are read with the rest of their folder's module, so they cannot be handed over (ValueError).
+    """
+    from rumpolicy.load import Candidate, discover
+    from rumpolicy.load.files import load_candidates
+    from rumpolicy.load.source import FileBytes
+    from rumpolicy.load.terraform_kinds import is_configuration, is_variables
+
+    contents = contents or {}
+    for name in contents:
+        if is_configuration(name) or is_variables(name):
+            raise ValueError(f"{name}: Terraform is read one module (a folder) at a time, not from standard input: "
+                             "name the folder")
+
+    def discovered():
+        for path in paths:
+            if path in contents:
+                yield Candidate(path, True, read=FileBytes.of(path, contents[path], options.load.max_file_size))
+            else:
+                yield from discover([path])
+
+    candidates = [c for c in discovered() if not options.config.is_excluded(c.path)]
     if options.skip_unrecognized:
         candidates = [replace(c, explicit=False) for c in candidates]
     return load_candidates(candidates, options.load)
@@ -80,7 +101,7 @@ def judge(inventory: "Inventory", options: Options, *, files: FileTally | None =
     was (an audit that could read nothing); ``only_source``: keep only findings in this file (the
     cfn-lint plugin, which is asked about one template).
     """
-    from rumpolicy import baseline, suppress
+    from rumpolicy import suppress
     from rumpolicy.config import override_severity, selected_rules
     from rumpolicy.engine import run
     from rumpolicy.paths import project_root
@@ -96,6 +117,8 @@ def judge(inventory: "Inventory", options: Options, *, files: FileTally | None =
     root = options.root or project_root()
     baselined, recorded = 0, None
     write_to = options.write_baseline if record_baseline else None
+    if write_to or options.baseline:
+        from rumpolicy import baseline    # hashlib and the fingerprints: only for a run with a baseline
     if write_to:
         recorded = baseline.write(Path(write_to), result.findings, root)
     baseline_file = write_to or options.baseline

@@ -25,22 +25,27 @@ a third is new. Suppressed findings are not recorded (the suppression already ex
 are RUM-SRC-000 and RUM-SRC-003: a file that cannot be read or a rule that crashed means a check
 was not made, which a baseline never excuses.
 Rewriting a baseline records only the current findings, so fixed ones drop out of it.
+
+Reports that track each finding as an alert of its own (SARIF ``partialFingerprints``, GitLab
+``fingerprint``) need one fingerprint per finding, and two identical statements in one file have
+the same one: ``occurrence_fingerprints`` appends the finding's place among the findings of the run
+with that fingerprint, counted in the order of their locations (``<fingerprint>:1``,
+``<fingerprint>:2``). Baseline files keep the counted fingerprints alone.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from rumpolicy import __version__
 from rumpolicy.findings import Finding
 from rumpolicy.paths import project_path
 from rumpolicy.escape import json_safe
+from rumpolicy.records import value_type
 
 BASELINE_VERSION = 2
 READABLE_VERSIONS = (1, 2)
@@ -64,6 +69,20 @@ def fingerprint(finding: Finding, root: Path) -> str:
     return _hash(finding, root, said)
 
 
+def occurrence_fingerprints(findings: Sequence[Finding], root: Path) -> list[str]:
+    """One fingerprint per finding, unique in ``findings``: ``<fingerprint>:<n>``, the finding being the n-th
+    of those with its fingerprint in the order of their locations (file, line, column, pointer), so that the
+    same findings get the same values in every run whatever order they were reported in. Pass every finding
+    of the run, suppressed ones included, so that showing or leaving those out changes no other value."""
+    keys = [fingerprint(f, root) for f in findings]
+    seen: Counter[str] = Counter()
+    out = [""] * len(findings)
+    for index in sorted(range(len(findings)), key=lambda i: (findings[i].sort_key(), i)):
+        seen[keys[index]] += 1
+        out[index] = f"{keys[index]}:{seen[keys[index]]}"
+    return out
+
+
 def text_fingerprint(finding: Finding, root: Path) -> str:
     """The fingerprint of version-1 baselines: the rendered message in place of its id and parameters."""
     return _hash(finding, root, finding.message)
@@ -74,6 +93,8 @@ def _hash(finding: Finding, root: Path, said: str) -> str:
              normalized_pointer(finding.location.pointer), said)
     # surrogatepass: a file name that is not UTF-8, or a lone surrogate from JSON, still has a fingerprint
     # (and every other text keeps the one it had).
+    import hashlib       # 3 ms of a cold start: only for the reports and runs that fingerprint
+
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
@@ -96,7 +117,7 @@ def write(path: Path, findings: Iterable[Finding], root: Path) -> int:
     return len(entries)
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class Recorded:
     """The fingerprints of a baseline file, with how often each was recorded, and how they were made."""
 

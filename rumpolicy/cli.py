@@ -1,13 +1,20 @@
-"""The ``rumpolicy`` command: ``check``, ``audit`` (live accounts, ``rumpolicy.audit``), ``rules`` and ``rule``.
+"""The ``rumpolicy`` command: ``check``, ``audit`` (live accounts, ``rumpolicy.audit``), ``rules``, ``rule``
+and ``completion`` (shell completion scripts generated from this parser).
 
 Exit status of ``check``: 0 when no finding that counts (not suppressed, not in the baseline) is at
 or above ``--fail-on``, 1 otherwise, 2 for usage errors (unknown option, missing path, malformed
 argument, invalid configuration, unreadable baseline, unwritable output, standard output full), 3 for
 a defect of rumpolicy (a rule or loader that crashed, RUM-SRC-003, whatever ``--fail-on``,
 suppressions and baselines say; or an unexpected exception anywhere, one line on stderr), 130 when
-interrupted. When several apply, the highest wins. ``audit`` shares the configuration, suppressions,
-baselines and exit status with ``check`` (``_settings``, ``_judged``), and also exits 2 when it could
-read nothing.
+interrupted. When several apply, the highest wins. ``--exit-zero`` turns 1 into 0 and nothing else:
+a usage error, a defect or an interruption still shows. ``audit`` shares the configuration,
+suppressions, baselines and exit status with ``check`` (``_settings``, ``_judged``), and also exits 2
+when it cannot start (no credentials, STS unreachable or rejecting them) or could read nothing.
+
+The linter conventions users of ruff, cfn-lint and checkov expect: ``.`` when no path is named, ``-``
+for standard input (``--stdin-filename`` names it), ``-q``, ``--statistics``, ``FORCE_COLOR`` and
+``NO_COLOR``, the configuration found from the checked paths, ``--changed-since REF`` for pull
+requests (``_changed_files``: git runs only then), rule names and cfn-lint ids for ``rumpolicy rule``.
 
 The CLI parses arguments and prints: every run is ``rumpolicy.api`` (``load`` and ``judge`` for
 ``check``, ``audit``), the sequence the cfn-lint plugin and library users call too.
@@ -22,12 +29,12 @@ import argparse
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from rumpolicy import __version__, aws
 from rumpolicy.findings import Severity
+from rumpolicy.records import value_type
 
 if TYPE_CHECKING:
     from rumpolicy.config import Config
@@ -37,15 +44,62 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_DEFECT = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130              # 128 + SIGINT, as shells report a process Ctrl-C stopped
 EXIT_STATUS_HELP = """\
 exit status:
-  0    no finding that counts is at or above --fail-on
+  0    no finding that counts is at or above --fail-on (or --exit-zero)
   1    findings at or above --fail-on
   2    usage error: bad option or argument, missing path, invalid configuration or baseline, a report
-       that cannot be written (also standard output full)
+       that cannot be written (also standard output full), --changed-since outside a git repository
+       or with an unknown REF; audit: boto3 not installed, no credentials, STS unreachable or
+       rejecting the credentials, nothing could be read
   3    a defect of rumpolicy: a rule or loader crashed (RUM-SRC-003 in the report, which is still
        written, whatever --fail-on, suppressions or baselines say), or an internal error (one line on
        stderr; RUMPOLICY_DEBUG=1 prints the traceback)
   130  interrupted (Ctrl-C)
-when several apply, the highest wins; a reader that leaves early (| head) does not change it"""
+when several apply, the highest wins; a reader that leaves early (| head) does not change it;
+--exit-zero turns 1 into 0 only: 2, 3 and 130 still show"""
+EXAMPLES = {
+    None: """\
+examples:
+  rumpolicy check                          check the current folder
+  rumpolicy check infra/ --format sarif -o rumpolicy.sarif
+  rumpolicy audit --all-regions            live accounts, read-only
+  rumpolicy rule guest-role-trust-missing-amr
+  source <(rumpolicy completion bash)      shell completion (also zsh, fish)""",
+    "check": """\
+examples:
+  rumpolicy check                          the current folder (.), walked
+  rumpolicy check infra/ cdk.out           folders; a CDK cloud assembly, stack by stack
+  rumpolicy check infra/ --format json -o report.json --format text
+  rumpolicy check --changed-since origin/main
+                                           a pull request: the whole tree is loaded, the findings
+                                           in files changed since REF are reported
+  rumpolicy check - --stdin-filename infra/rum.yaml < buffer.yaml
+                                           standard input, reported as infra/rum.yaml
+  rumpolicy check -q --statistics          how many findings of each rule
+  rumpolicy check --exit-zero              report, and exit 0 even with findings""",
+    "audit": """\
+examples:
+  rumpolicy audit                          the profile's account and region
+  rumpolicy audit --profile prod --all-regions --format markdown -o audit.md
+  rumpolicy audit --org --role-name RumPolicyAudit --exclude-accounts 111111111111""",
+    "rules": """\
+examples:
+  rumpolicy rules
+  rumpolicy rules --format json""",
+    "rule": """\
+examples:
+  rumpolicy rule RUM-TRUST-003             by id
+  rumpolicy rule guest-role-trust-missing-amr
+                                           by name
+  rumpolicy rule W90403                    by the id the cfn-lint plugin reports it under""",
+    "completion": """\
+examples:
+  source <(rumpolicy completion bash)      this shell; or in ~/.bashrc
+  rumpolicy completion zsh > "${fpath[1]}/_rumpolicy"
+  rumpolicy completion fish > ~/.config/fish/completions/rumpolicy.fish""",
+}
+SHELLS = ("bash", "zsh", "fish")
+STDIN = "-"                         # the path that means standard input
+STDIN_NAME = "<stdin>"              # where its findings are located without --stdin-filename
 MACHINE_FORMATS = ("json", "sarif", "junit", "gitlab")     # read by programs: always UTF-8
 FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown")
 REGION, ACCOUNT, PARTITIONS = aws.REGION, aws.ACCOUNT_ID, aws.PARTITIONS
@@ -83,8 +137,10 @@ def _rule_ids(text: str) -> list[str]:
 
 # --- reports: --format / -o ------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class Output:
+    """One report to write: its format and file."""
+
     format: str
     path: str | None = None         # None: standard output
 
@@ -107,7 +163,15 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
                         help="write the report of the --format just before this option to FILE ('-': standard "
                              "output); without --format, writes the text report")
     parser.add_argument("--show-suppressed", action="store_true",
-                        help="list suppressed findings in the text report (JSON and SARIF always list them)")
+                        help="list suppressed findings in the text, SARIF and GitLab reports (JSON always lists them)")
+    parser.add_argument("-q", "--quiet", action="count", default=0,
+                        help="text report: the findings only, without the summary (and an audit's coverage); "
+                             "-qq: nothing, the exit status alone tells")
+    parser.add_argument("--statistics", action="store_true",
+                        help="text report: how many findings of each rule (count, id, name), the most frequent "
+                             "first, instead of the findings")
+    parser.add_argument("--no-fix", action="store_true",
+                        help="text report: leave out the fix printed under each finding")
 
 
 def add_policy_options(parser: argparse.ArgumentParser) -> None:
@@ -115,10 +179,15 @@ def add_policy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-on", choices=[s.value for s in Severity], default=None,
                         help="lowest severity that makes the exit status 1 (default: error, or `fail-on` "
                              "in the configuration)")
-    parser.add_argument("--no-color", action="store_true", help="never colour the text output")
+    parser.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even with findings (usage errors still exit 2, defects of rumpolicy 3)")
+    parser.add_argument("--no-color", action="store_true",
+                        help="never colour the text output (else coloured on a terminal; NO_COLOR=1 never, "
+                             "FORCE_COLOR=1 also when piped)")
     parser.add_argument("--config", metavar="FILE",
                         help="the configuration file (default: the nearest .rumpolicy.yaml or pyproject.toml "
-                             "with [tool.rumpolicy], walking up from the current directory)")
+                             "with [tool.rumpolicy] at or above the checked paths, else the current directory, "
+                             "up to the repository root)")
     parser.add_argument("--no-config", action="store_true", help="ignore configuration files")
     parser.add_argument("--select", type=_rule_ids, action="extend", default=None, metavar="IDS",
                         help="run only these rules (comma-separated, repeatable; replaces `select`)")
@@ -167,14 +236,31 @@ def outputs_from(args: argparse.Namespace) -> list[Output]:
     return outputs
 
 
+@value_type(slots=False)
+class TextOptions:
+    """How the text report is written (``-q``, ``--statistics``, ``--no-fix``, ``--show-suppressed``)."""
+
+    show_suppressed: bool = False
+    quiet: int = 0
+    statistics: bool = False
+    fixes: bool = True
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> "TextOptions":
+        return cls(show_suppressed=args.show_suppressed, quiet=args.quiet, statistics=args.statistics,
+                   fixes=not args.no_fix)
+
+
 def render_report(report: "Report", output: Output, *, fail_on: Severity, root: Path, color: bool = False,
-                  show_suppressed: bool = False, rules=None) -> str:
+                  show_suppressed: bool = False, rules=None, text: TextOptions | None = None) -> str:
+    if text is not None:
+        show_suppressed = text.show_suppressed       # --show-suppressed: the text, SARIF and GitLab reports
     if output.format == "json":
         from rumpolicy.report.json import render
         return render(report, root)
     if output.format == "sarif":
         from rumpolicy.report.sarif import render
-        return render(report, root=root, rules=rules)
+        return render(report, root=root, rules=rules, show_suppressed=show_suppressed)
     if output.format == "junit":
         from rumpolicy.report.junit import render
         return render(report, root=root, fail_on=fail_on)
@@ -183,16 +269,19 @@ def render_report(report: "Report", output: Output, *, fail_on: Severity, root: 
         return render(report, root=root)
     if output.format == "gitlab":
         from rumpolicy.report.gitlab import render
-        return render(report, root=root)
+        return render(report, root=root, show_suppressed=show_suppressed)
     if output.format == "markdown":
         from rumpolicy.report.markdown import render
         return render(report, root=root)
     from rumpolicy.report.text import render
-    return render(report, color=color, show_suppressed=show_suppressed)
+    text = text or TextOptions(show_suppressed=show_suppressed)
+    return render(report, color=color, show_suppressed=text.show_suppressed, quiet=text.quiet,
+                  statistics=text.statistics, fixes=text.fixes)
 
 
 def emit_reports(report: "Report", outputs: Sequence[Output], *, fail_on: Severity, root: Path | None = None,
-                 no_color: bool = False, show_suppressed: bool = False, rules=None) -> int:
+                 no_color: bool = False, show_suppressed: bool = False, rules=None,
+                 text: TextOptions | None = None) -> int:
     """Write every report and return the exit status: 1 when an active finding is at or above ``fail_on``.
 
     ``root``: the project root that reports name files against (default: ``rumpolicy.paths.project_root()``);
@@ -205,15 +294,17 @@ def emit_reports(report: "Report", outputs: Sequence[Output], *, fail_on: Severi
     status = EXIT_FINDINGS if report.failing(fail_on) else EXIT_CLEAN
     for output in outputs:
         to_terminal = output.path is None
-        text = render_report(report, output, fail_on=fail_on, root=root, rules=rules,
-                             color=to_terminal and _use_color(sys.stdout, no_color), show_suppressed=show_suppressed)
+        rendered = render_report(report, output, fail_on=fail_on, root=root, rules=rules,
+                                 color=to_terminal and _use_color(sys.stdout, no_color),
+                                 show_suppressed=show_suppressed, text=text)
         if to_terminal:
-            status = max(status, write_stdout(text, machine=output.format in MACHINE_FORMATS))
+            if rendered:
+                status = max(status, write_stdout(rendered, machine=output.format in MACHINE_FORMATS))
             continue
         try:
             # backslashreplace: the renderers escape what they must; nothing left may stop the report.
             with open(output.path, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as handle:
-                handle.write(text)
+                handle.write(rendered)
         except OSError as exc:
             print(f"rumpolicy: error: cannot write {_shown(output.path)}: {exc.strerror or exc}", file=sys.stderr)
             status = max(status, EXIT_USAGE)
@@ -268,18 +359,67 @@ def _shown(text: str) -> str:
     return visible(text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _epilog(command: str | None, exit_status: bool = True) -> str:
+    return EXAMPLES[command] + ("\n\n" + EXIT_STATUS_HELP if exit_status else "")
+
+
+COMMANDS = ("check", "audit", "rules", "rule", "completion")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or with ``only`` the parser of that one command alone: a run of
+    ``rumpolicy check`` does not build the audit's forty options (a few milliseconds of a cold start)."""
+    def wanted(name: str) -> bool:
+        return only is None or only == name
+
+    raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="rumpolicy", description="Lint the authorization chain of Amazon CloudWatch RUM app monitors.",
-        epilog=EXIT_STATUS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_epilog(None), formatter_class=raw)
     parser.add_argument("--version", action="version", version=f"rumpolicy {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    if wanted("check"):
+        _add_check_parser(commands, raw)
+    if wanted("audit"):
+        add_audit_parser(commands)
+    if wanted("rules"):
+        rules = commands.add_parser("rules", help="list the rules", description="List the rules.",
+                                    epilog=_epilog("rules", exit_status=False), formatter_class=raw)
+        rules.add_argument("--format", choices=("text", "json"), default="text")
+    if wanted("rule"):
+        rule = commands.add_parser("rule", help="print one rule's documentation",
+                                   description="Print one rule's documentation page. Exit status 2 for a rule "
+                                               "that does not exist.",
+                                   epilog=_epilog("rule", exit_status=False), formatter_class=raw)
+        rule.add_argument("rule_id", metavar="RULE",
+                          help="the rule's id (RUM-TRUST-003), name (guest-role-trust-missing-amr) or cfn-lint id "
+                               "(W90403)")
+    if wanted("completion"):
+        completion = commands.add_parser("completion", help="print a shell completion script",
+                                         description="Print the completion script for a shell, generated from "
+                                                     "rumpolicy's own options.",
+                                         epilog=_epilog("completion", exit_status=False), formatter_class=raw)
+        completion.add_argument("shell", choices=SHELLS)
+    return parser
 
+
+def _add_check_parser(commands, raw) -> None:
     check = commands.add_parser("check", help="check templates, policies and AWS CLI output",
-                                description="Check CloudFormation/SAM templates, CDK cloud assemblies, IAM "
-                                            "policies and AWS CLI output.\nNever touches the network.",
-                                epilog=EXIT_STATUS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    check.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (folders are walked)")
+                                description="Check CloudFormation/SAM templates, CDK cloud assemblies, Terraform, "
+                                            "IAM policies, AWS CLI output and the RUM web client's "
+                                            "configuration.\nNever touches the network.",
+                                epilog=_epilog("check"), formatter_class=raw)
+    check.add_argument("paths", nargs="*", metavar="PATH",
+                       help="files or folders (folders are walked; default: the current folder, `.`); "
+                            "`-` reads standard input")
+    check.add_argument("--stdin-filename", metavar="NAME",
+                       help="with `-`: the name standard input is reported under; its folder is where the "
+                            "configuration is looked for, and a .html/.js/.ts name makes it read as a web page or "
+                            "script (default: <stdin>, recognized by content)")
+    check.add_argument("--changed-since", metavar="REF",
+                       help="load the paths as usual but report only findings in files changed since REF (from "
+                            "its merge base with HEAD to the working tree, uncommitted and untracked files "
+                            "included), or related to one: for pull requests. Needs git")
     add_output_options(check)
     add_policy_options(check)
     check.add_argument("--app-monitor", action="append", default=None, metavar="ARN",
@@ -300,39 +440,49 @@ def build_parser() -> argparse.ArgumentParser:
                        help="treat named files like files found by walking: skip the ones rumpolicy does not "
                             "recognize quietly (for pre-commit and tools that pass every changed file)")
 
-    add_audit_parser(commands)
-
-    rules = commands.add_parser("rules", help="list the rules")
-    rules.add_argument("--format", choices=("text", "json"), default="text")
-    rule = commands.add_parser("rule", help="print one rule's documentation")
-    rule.add_argument("rule_id", metavar="RULE-ID")
-    return parser
-
 
 def _use_color(stream, disabled: bool) -> bool:
-    if disabled or "NO_COLOR" in os.environ:
+    """Colour on a terminal. ``--no-color`` never; else ``NO_COLOR`` set to anything but the empty string
+    never (no-color.org), ``FORCE_COLOR`` so set also when piped (force-color.org); NO_COLOR wins, as in
+    CPython's own ``_colorize``."""
+    if disabled or os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     return hasattr(stream, "isatty") and stream.isatty()
 
 
 def _check(args: argparse.Namespace) -> int:
     from rumpolicy import api
     from rumpolicy.load import LoadOptions
-    from rumpolicy.load.iam_json import declared_monitor
     from rumpolicy.report import FileTally
 
-    settings = _settings(args)
+    stdin = STDIN in args.paths or (args.stdin_filename is not None and not args.paths)
+    problem = _paths_problem(args, stdin)
+    if problem is not None:
+        print(f"rumpolicy: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    stdin_name = (args.stdin_filename or STDIN_NAME) if stdin else None
+    paths = [stdin_name] if stdin else (args.paths or ["."])
+    from rumpolicy.config import discovery_start
+
+    # The configuration of the checked files: found from their folder (standard input: its name's).
+    start = discovery_start([args.stdin_filename] if args.stdin_filename else [] if stdin else paths)
+    settings = _settings(args, start)
     if settings is None:
         return EXIT_USAGE
     config, outputs = settings
     var_files = list(args.var_file) or list(config.var_files or ())      # --var-file replaces `var-files`
-    missing = [p for p in args.paths if not os.path.exists(p)] + [p for p in var_files if not os.path.isfile(p)]
+    on_disk = [] if stdin else paths
+    missing = [p for p in on_disk if not os.path.exists(p)] + [p for p in var_files if not os.path.isfile(p)]
     if missing:
         for path in missing:
             print(f"rumpolicy: error: no such file or folder: {_shown(path)}", file=sys.stderr)
         return EXIT_USAGE
     app_monitors = args.app_monitor if args.app_monitor is not None else list(config.app_monitors or ())
     names: dict[str, str] = {}
+    if app_monitors:
+        from rumpolicy.load.iam_json import declared_monitor      # only with --app-monitor: off the cold start
     for arn in app_monitors:
         try:
             monitor = declared_monitor(arn)
@@ -352,8 +502,129 @@ def _check(args: argparse.Namespace) -> int:
                                max_file_size=args.max_file_size, parameters=dict(args.parameter),
                                var_files=tuple(var_files))
     options = _options(args, config, outputs, load=load_options, skip_unrecognized=args.skip_unrecognized)
-    inventory = api.load(args.paths, options)
-    return _judged(args, config, outputs, lambda: api.judge(inventory, options, files=FileTally.of(inventory.files)))
+    changed = None
+    if args.changed_since is not None:
+        try:
+            changed = _changed_files(args.changed_since, start or Path.cwd())
+        except ValueError as exc:
+            print(f"rumpolicy: error: --changed-since: {_shown(str(exc))}", file=sys.stderr)
+            return EXIT_USAGE
+    contents = None
+    if stdin:
+        raw = _read_stdin(args.max_file_size)
+        if raw is None:
+            return EXIT_USAGE
+        contents = {stdin_name: raw}
+    try:
+        inventory = api.load(paths, options, contents=contents)
+    except ValueError as exc:           # contents that cannot be handed over (a Terraform file)
+        print(f"rumpolicy: error: {_shown(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def judge():
+        report = api.judge(inventory, options, files=FileTally.of(inventory.files))
+        return report if changed is None else _only_changed(report, changed, args)
+
+    return _judged(args, config, outputs, judge)
+
+
+def _paths_problem(args: argparse.Namespace, stdin: bool) -> str | None:
+    """What is wrong with the paths and the options about them, if anything (a usage error)."""
+    if stdin and args.paths not in ([], [STDIN]):
+        return "`-` (standard input) is checked on its own: name no other path with it"
+    if args.stdin_filename is not None and not stdin:
+        return "--stdin-filename names standard input: give `-` as the path"
+    if stdin and args.changed_since is not None:
+        return "--changed-since selects files of a git tree; standard input is none"
+    if args.stdin_filename == "":
+        return "--stdin-filename: the name is empty"
+    return None
+
+
+def _read_stdin(max_bytes: int) -> bytes | None:
+    """Standard input's bytes, at most one more than ``max_bytes`` (more is reported as too large, as a
+    file's would be); None after saying why on stderr when it cannot be read."""
+    stream = sys.stdin
+    if stream is None:
+        print("rumpolicy: error: cannot read standard input: it is closed", file=sys.stderr)
+        return None
+    try:
+        buffer = getattr(stream, "buffer", None)
+        data = buffer.read(max_bytes + 1) if buffer is not None else stream.read(max_bytes + 1)
+    except OSError as exc:
+        print(f"rumpolicy: error: cannot read standard input: {exc.strerror or exc}", file=sys.stderr)
+        return None
+    return data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+
+
+def _changed_files(ref: str, where: Path) -> set[str]:
+    """The real paths of the files changed since ``ref``: from the merge base of ``ref`` and HEAD (what a
+    pull request shows; ``ref`` itself when they share no history) to the working tree, staged and
+    unstaged changes included, and the untracked files git does not ignore. ValueError with what is wrong:
+    git missing, ``where`` outside a repository, ``ref`` naming no commit."""
+    import subprocess
+
+    if ref.startswith("-"):
+        raise ValueError(f"{ref!r} is not a revision (it reads as an option)")
+
+    def git(*argv: str, cwd: Path | str) -> subprocess.CompletedProcess:
+        try:
+            return subprocess.run(["git", *argv], cwd=cwd, capture_output=True, timeout=120)
+        except FileNotFoundError:
+            raise ValueError("git is not installed (or not on PATH)") from None
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ValueError(f"git could not be run: {exc}") from None
+
+    def said(proc: subprocess.CompletedProcess) -> str:
+        """The last line git wrote on stderr (its reason)."""
+        text = os.fsdecode(proc.stderr).strip().splitlines()
+        return text[-1] if text else f"exit status {proc.returncode}"
+
+    folder = where if where.is_dir() else where.parent
+    top = git("rev-parse", "--show-toplevel", cwd=folder)
+    if top.returncode != 0:
+        raise ValueError(f"{folder} is not in a git repository ({said(top)})")
+    root = os.fsdecode(top.stdout).strip()
+    if git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=root).returncode != 0:
+        raise ValueError(f"{ref!r} names no commit of {root} (a branch, tag or commit; fetch it first in a "
+                         "shallow clone)")
+    base = git("merge-base", ref, "HEAD", cwd=root)
+    since = os.fsdecode(base.stdout).strip() if base.returncode == 0 and base.stdout.strip() else ref
+    diff = git("diff", "--name-only", "--no-renames", "-z", since, "--", cwd=root)
+    if diff.returncode != 0:
+        raise ValueError(f"git diff {since} failed: {said(diff)}")
+    untracked = git("ls-files", "--others", "--exclude-standard", "--full-name", "-z", cwd=root)
+    if untracked.returncode != 0:
+        raise ValueError(f"git ls-files failed: {said(untracked)}")
+    names = [name for out in (diff.stdout, untracked.stdout) for name in out.split(b"\0") if name]
+    return {os.path.realpath(os.path.join(root, os.fsdecode(name))) for name in names}
+
+
+def _only_changed(report: "Report", changed: set[str], args: argparse.Namespace) -> "Report":
+    """The report with only the findings located in a changed file, or related to one (a monitor in a
+    changed template naming an unchanged role); a defect of rumpolicy (RUM-SRC-003) is kept wherever it
+    is, as it decides the exit status."""
+    from dataclasses import replace
+
+    from rumpolicy.paths import is_file_source
+
+    real: dict[str, str] = {}
+
+    def in_changed(source: str) -> bool:
+        if not is_file_source(source):
+            return False
+        if source not in real:
+            real[source] = os.path.realpath(source)
+        return real[source] in changed
+
+    kept = [f for f in report.result.findings
+            if f.rule_id == "RUM-SRC-003" or in_changed(f.location.source)
+            or any(in_changed(r.source) for r in f.related)]
+    if not args.quiet:
+        left = len(report.result.findings) - len(kept)
+        print(f"rumpolicy: --changed-since {args.changed_since}: {len(changed)} file{'s' if len(changed) != 1 else ''} "
+              f"changed; {left} finding{'s' if left != 1 else ''} in other files left out", file=sys.stderr)
+    return replace(report, result=replace(report.result, findings=kept))
 
 
 def _options(args: argparse.Namespace, config: "Config", outputs: Sequence[Output], **given):
@@ -372,26 +643,30 @@ def _judged(args: argparse.Namespace, config: "Config", outputs: Sequence[Output
     except BaselineError as exc:
         print(f"rumpolicy: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if report.recorded is not None:
+    if report.recorded is not None and not args.quiet:
         print(f"rumpolicy: recorded {report.recorded} finding{'s' if report.recorded != 1 else ''} in "
               f"{args.write_baseline}", file=sys.stderr)
     if os.environ.get("RUMPOLICY_DEBUG"):
         for failure in report.result.failures:
             sys.stderr.write(f"{failure.rule_id} on {failure.subject}:\n{failure.trace}\n")
     fail_on = Severity(args.fail_on or config.fail_on or "error")
-    return emit_reports(report, outputs, fail_on=fail_on, root=report.root, no_color=args.no_color,
-                        show_suppressed=args.show_suppressed, rules=report.rules)
+    status = emit_reports(report, outputs, fail_on=fail_on, root=report.root, no_color=args.no_color,
+                          rules=report.rules, text=TextOptions.of(args))
+    # --exit-zero forgives findings only: a usage error (2) or a defect of rumpolicy (3) must still show.
+    return EXIT_CLEAN if args.exit_zero and status == EXIT_FINDINGS else status
 
 
-def _settings(args: argparse.Namespace) -> "tuple[Config, list[Output]] | None":
+def _settings(args: argparse.Namespace, start: Path | None = None) -> "tuple[Config, list[Output]] | None":
     """The configuration in force (the file, then ``--select``/``--ignore``) and the reports to write.
 
-    None after saying why on stderr: the configuration or the output options are wrong (exit 2).
+    ``start``: where the configuration is looked for first (the checked paths' folder; see
+    ``rumpolicy.config.resolve``). None after saying why on stderr: the configuration or the output
+    options are wrong (exit 2).
     """
     from rumpolicy.config import ConfigError, resolve, with_options
 
     try:
-        config = with_options(resolve(args.config, args.no_config), select=args.select, ignore=args.ignore)
+        config = with_options(resolve(args.config, args.no_config, start), select=args.select, ignore=args.ignore)
         return config, outputs_from(args)
     except (ConfigError, ValueError) as exc:
         print(f"rumpolicy: error: {exc}", file=sys.stderr)
@@ -403,7 +678,8 @@ def add_audit_parser(commands) -> None:
         "audit", help="check live AWS accounts (read-only)",
         description="Check the RUM authorization chain of live AWS accounts with the rules of `check`. Only "
                     "read-only operations are called (plus sts:AssumeRole with --org). Credentials come from "
-                    "the usual AWS chain: --profile, environment, SSO, instance role.")
+                    "the usual AWS chain: --profile, environment, SSO, instance role.",
+        epilog=_epilog("audit"), formatter_class=argparse.RawDescriptionHelpFormatter)
     audit.add_argument("--profile", help="the AWS profile to use (default: the usual credential chain)")
     where = audit.add_mutually_exclusive_group()
     where.add_argument("--region", action="append", type=_pattern(REGION, "a region"), default=[],
@@ -461,10 +737,15 @@ def _audit(args: argparse.Namespace) -> int:
     The configuration, suppressions, severity overrides and baselines work as in ``check``
     (``rumpolicy.api.judge``); a baseline is not rewritten by an audit that could read nothing.
     """
-    from rumpolicy.audit import AuditError, AuditOptions
+    from rumpolicy.audit import AuditError, AuditOptions, require_boto3
     from rumpolicy.audit.progress import Progress
     from rumpolicy.audit.readonly import ReadOnlyViolation
 
+    try:
+        require_boto3()          # boto3 is optional: without it, say how to install it before anything else
+    except AuditError as exc:
+        print(f"rumpolicy: error: {_shown(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
     settings = _settings(args)
     if settings is None:
         return EXIT_USAGE
@@ -497,7 +778,7 @@ def _audit(args: argparse.Namespace) -> int:
     try:
         status = _judged(args, config, outputs, judge)
     except AuditError as exc:
-        print(f"rumpolicy: error: {exc}", file=sys.stderr)
+        print(f"rumpolicy: error: {_shown(_audit_failure(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except ReadOnlyViolation as exc:     # a defect in rumpolicy: nothing was changed, and nothing is reported
         print(f"rumpolicy: internal error: {exc}", file=sys.stderr)
@@ -516,6 +797,18 @@ def _audit(args: argparse.Namespace) -> int:
     return status
 
 
+def _audit_failure(error: Exception) -> str:
+    """Why the audit could not start. The caller's identity is its first call: when that failed, whether STS
+    was out of reach or refused the credentials (``rumpolicy.audit.sessions.identity_failure``)."""
+    from rumpolicy.load.live_read import CallFailed
+
+    if isinstance(error.__cause__, CallFailed):
+        from rumpolicy.audit.sessions import identity_failure
+
+        return identity_failure(error.__cause__) or str(error)
+    return str(error)
+
+
 def _rules(args: argparse.Namespace) -> int:
     from rumpolicy.engine import registry
 
@@ -531,15 +824,71 @@ def _rules(args: argparse.Namespace) -> int:
     return write_stdout("".join(lines))
 
 
+CFNLINT_ID = re.compile(r"[EWI]9\d{4}", re.IGNORECASE)
+
+
 def _rule(args: argparse.Namespace) -> int:
     from rumpolicy.docs import rule_page
-    from rumpolicy.engine import find_rule
 
-    found = find_rule(args.rule_id)
+    try:
+        found = _named_rule(args.rule_id)
+    except LookupError as exc:
+        print(f"rumpolicy: error: {_shown(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
     if found is None:
-        print(f"rumpolicy: error: no rule {args.rule_id!r} (see `rumpolicy rules`)", file=sys.stderr)
+        print(f"rumpolicy: error: no rule {_shown(repr(args.rule_id))}{_rule_suggestion(args.rule_id)} "
+              "(`rumpolicy rules` lists them)", file=sys.stderr)
         return EXIT_USAGE
     return write_stdout(rule_page(found))
+
+
+def _named_rule(text: str):
+    """The rule ``text`` names: its id or an alias (``find_rule``), its name (kebab or snake case), or the
+    id the cfn-lint plugin reports it under (``W90403``; the letter, cfn-lint's severity, is not compared).
+    LookupError when ``text`` is a cfn-lint id and the plugin, which needs cfn-lint, cannot be imported."""
+    from rumpolicy.engine import find_rule, registry
+
+    found = find_rule(text.strip())
+    if found is not None:
+        return found
+    name = text.strip().lower().replace("_", "-")
+    for candidate in registry():
+        if candidate.name == name:
+            return candidate
+    if CFNLINT_ID.fullmatch(text.strip()):
+        try:
+            from rumpolicy.cfnlint_plugin import cfnlint_id     # imports cfn-lint: only for such an id
+        except ImportError as exc:
+            raise LookupError(f"{text!r} looks like a cfn-lint id, which the cfn-lint plugin numbers, and it "
+                              f"cannot be imported ({exc}): pip install 'rumpolicy[cfn-lint]', or name the rule "
+                              "by id or name (`rumpolicy rules` lists them)") from None
+        for candidate in registry():
+            given = cfnlint_id(candidate)
+            if given is not None and given[1:] == text.strip()[1:]:
+                return candidate
+    return None
+
+
+def _rule_suggestion(text: str) -> str:
+    import difflib
+
+    from rumpolicy.engine import registry
+
+    spelt: dict[str, str] = {}
+    for candidate in registry():
+        for known in (candidate.id, candidate.name, *candidate.aliases):
+            spelt.setdefault(known.lower(), known)
+    close = difflib.get_close_matches(text.strip().lower().replace("_", "-"), list(spelt), n=3, cutoff=0.6)
+    shown = [spelt[c] for c in close]
+    if not shown:
+        return ""
+    return f"; did you mean {shown[0] if len(shown) == 1 else ', '.join(shown[:-1]) + ' or ' + shown[-1]}?"
+
+
+def _completion(args: argparse.Namespace) -> int:
+    from rumpolicy.completion import script
+
+    return write_stdout(script(args.shell, build_parser()))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -549,8 +898,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handles a reader that left and a full disk itself; whatever else escapes is a defect (exit 3).
     """
     try:
-        args = build_parser().parse_args(argv)
-        handler = {"check": _check, "audit": _audit, "rules": _rules, "rule": _rule}[args.command]
+        argv = sys.argv[1:] if argv is None else list(argv)
+        # A command named first is the only one parsed: its parser alone is built (see build_parser).
+        args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
+        handler = {"check": _check, "audit": _audit, "rules": _rules, "rule": _rule,
+                   "completion": _completion}[args.command]
         return handler(args)
     except KeyboardInterrupt:
         _say("rumpolicy: interrupted")

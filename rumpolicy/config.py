@@ -1,8 +1,10 @@
 """The configuration file: ``.rumpolicy.yaml`` or ``pyproject.toml`` ``[tool.rumpolicy]``.
 
-Found by walking up from the current directory; validated against the JSON Schema shipped as
-``rumpolicy/schemas/config.schema.json`` (which also generates ``docs/configuration.md``). Every
-problem is a ``ConfigError`` naming the file, and where known the line, and the setting.
+Found by walking up from the folder of the checked paths (``discovery_start``: their common folder),
+else from the current directory, each walk stopping at the repository root (the first folder that
+holds ``.git``); validated against the JSON Schema shipped as ``rumpolicy/schemas/config.schema.json``
+(which also generates ``docs/configuration.md``). Every problem is a ``ConfigError`` naming the file,
+and where known the line, and the setting; an unknown setting is named with the nearest known one.
 ``check`` and ``audit`` both read it; the settings about files and templates (``exclude``,
 ``app-monitors``, ``var-files``, ``region``, ``account``, ``partition``) are ``check``'s alone.
 """
@@ -11,14 +13,14 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
 from rumpolicy.findings import Location, Severity, join_pointer
 from rumpolicy.paths import present
+from rumpolicy.records import value_type
 from rumpolicy.suppress import LIVE_SCHEME, ConfigSuppression, paused_gc
 
 YAML_NAMES = (".rumpolicy.yaml", ".rumpolicy.yml")
@@ -34,8 +36,10 @@ class ConfigError(Exception):
     """The configuration (file or options) is wrong: exit status 2."""
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class Config:
+    """The settings of a configuration file (``.rumpolicy.yaml`` or ``[tool.rumpolicy]``), validated; empty: none found."""
+
     path: Path | None = None
     fail_on: str | None = None
     select: tuple[str, ...] | None = None
@@ -81,11 +85,15 @@ def _exclude_spec(patterns: tuple[str, ...], base: str):
 
 @lru_cache(maxsize=1)
 def schema() -> dict:
-    return json.loads(resources.files("rumpolicy").joinpath("schemas/config.schema.json").read_text("utf-8"))
+    # Beside the package, not through importlib.resources: that import (zipfile, tempfile) costs a cold
+    # start 4 ms, and rumpolicy is never imported from a zip.
+    return json.loads((Path(__file__).parent / "schemas" / "config.schema.json").read_text("utf-8"))
 
 
 def find_config(start: Path | None = None) -> Path | None:
-    """The nearest ``.rumpolicy.yaml``/``.yml``, or ``pyproject.toml`` with a ``[tool.rumpolicy]`` table."""
+    """The nearest ``.rumpolicy.yaml``/``.yml``, or ``pyproject.toml`` with a ``[tool.rumpolicy]`` table, at or
+    above ``start`` (default: the current directory) up to the repository root: the first folder holding
+    ``.git``, else the filesystem root. A configuration above the repository is another project's."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         for name in YAML_NAMES:
@@ -94,21 +102,57 @@ def find_config(start: Path | None = None) -> Path | None:
         pyproject = folder / PYPROJECT
         if present(pyproject, file=True) and _has_tool_table(pyproject):
             return pyproject
+        if present(folder / ".git"):
+            return None
     return None
 
 
-def _has_tool_table(path: Path) -> bool:
-    import tomllib
+def discovery_start(paths: Iterable[str]) -> Path | None:
+    """Where the search for the configuration of a run over ``paths`` starts: their common folder (a file's
+    own folder), so that ``rumpolicy check ../other/infra`` reads the other project's configuration. None
+    (the current directory) without paths, or for paths with no common folder (two drives)."""
+    folders = []
+    for raw in paths:
+        absolute = os.path.abspath(raw)
+        folders.append(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
+    if not folders:
+        return None
+    try:
+        return Path(os.path.commonpath(folders))
+    except ValueError:
+        return None
 
+
+def _has_tool_table(path: Path) -> bool:
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError):
         return False     # not ours to judge
+    if not _may_define_table(text):
+        return False
+    import tomllib       # only for a pyproject.toml that may hold the table: 3 ms of a cold start
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return "tool.rumpolicy" in text      # ours but broken: load_config reports why
     return isinstance(data.get("tool"), dict) and "rumpolicy" in data["tool"]
+
+
+def _may_define_table(text: str) -> bool:
+    """Whether TOML ``text`` can define ``[tool.rumpolicy]``; never False when it does. A table key is
+    written in a header, before a line's first ``=`` (a dotted key) or in an inline table (after ``{``);
+    an escape in a quoted key (``"rumpolic\\u0079"``) could spell the name, so any escape means maybe."""
+    if "\\u" in text or "\\U" in text:
+        return True
+    for line in text.splitlines():
+        at = line.find("rumpolicy")
+        while at >= 0:
+            before = line[:at]
+            if "=" not in before or "{" in before:
+                return True
+            at = line.find("rumpolicy", at + 1)
+    return False
 
 
 def _read(path: Path) -> tuple[Any, Any, tuple[str, ...]]:
@@ -157,9 +201,10 @@ def _load_config(path: Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the settings must be a mapping (got {type(data).__name__})")
 
-    def where(tokens: Iterable[object]) -> str:
+    def where(tokens: Iterable[object], at: Iterable[object] | None = None) -> str:
+        """``file:line:col: setting``: the setting ``tokens`` name, located at ``at`` (default: the same)."""
         tokens = list(tokens)
-        span = span_for(join_pointer("", *tokens))
+        span = span_for(join_pointer("", *(tokens if at is None else at)))
         position = f":{span.line}:{span.column}" if span else ""
         return f"{path}{position}: {'.'.join(str(t) for t in (*table, *tokens)) or '(top level)'}"
 
@@ -167,7 +212,7 @@ def _load_config(path: Path) -> Config:
         validator = jsonschema.Draft202012Validator(schema())
         errors = sorted(validator.iter_errors(data), key=lambda e: [str(t) for t in e.absolute_path])
         if errors:
-            raise ConfigError("\n".join(f"{where(list(e.absolute_path))}: {e.message}" for e in errors))
+            raise ConfigError("\n".join(line for e in errors for line in _described(e, where)))
 
     def rule_ids(key: str) -> tuple[str, ...]:
         return tuple(_canonical(rule_id, lambda i=index: where([key, i]))
@@ -206,6 +251,35 @@ def _load_config(path: Path) -> Config:
             raise ConfigError(f"{where(['ignore'])}: {rule_id} cannot be ignored: a file that cannot be read, "
                               "or a rule that crashed, is never a pass")
     return config
+
+
+def _described(error, where) -> list[str]:
+    """One line per problem: an unexpected key of a mapping with fixed keys is an unknown setting, located at
+    the key and named with the nearest known one; other errors in jsonschema's words."""
+    path = list(error.absolute_path)
+    closed = error.validator == "additionalProperties" and error.schema.get("additionalProperties") is False
+    known = error.schema.get("properties", {}) if closed else None
+    unknown = [key for key in error.instance if key not in known] \
+        if isinstance(known, dict) and isinstance(error.instance, dict) else []
+    if not unknown:
+        return [f"{where(path)}: {error.message}"]
+    return [f"{where(path, at=[*path, key])}: unknown setting {_quoted(key)}{_did_you_mean(key, known)}"
+            for key in unknown]
+
+
+def _did_you_mean(key: object, known: Iterable[str]) -> str:
+    import difflib
+
+    # `fail_on` for `fail-on`: compare as the settings are spelt, lower case with dashes.
+    spelt = {name.lower().replace("_", "-"): name for name in known}
+    close = difflib.get_close_matches(str(key).lower().replace("_", "-"), list(spelt), n=1, cutoff=0.6)
+    return f" (did you mean {_quoted(spelt[close[0]])}?)" if close else f" (known: {', '.join(sorted(known))})"
+
+
+def _quoted(key: object) -> str:
+    from rumpolicy.escape import visible
+
+    return f"`{visible(str(key))}`"
 
 
 def _check_glob(pattern: str, where) -> None:
@@ -334,7 +408,9 @@ def _canonical(rule_id: str, where) -> str:
 
 
 def resolve(explicit: str | None, disabled: bool, start: Path | None = None) -> Config:
-    """The configuration in force: ``--config FILE``, none with ``--no-config``, else the nearest file."""
+    """The configuration in force, the first of: none with ``--no-config``; ``--config FILE``; the nearest
+    file at or above ``start`` (the checked paths' folder, ``discovery_start``); the nearest at or above the
+    current directory; none. Each search stops at the repository root (``find_config``)."""
     if disabled:
         return Config()
     if explicit is not None:
@@ -342,7 +418,8 @@ def resolve(explicit: str | None, disabled: bool, start: Path | None = None) -> 
         if not path.is_file():
             raise ConfigError(f"--config: no such file: {explicit}")
         return load_config(path)
-    found = find_config(start)
+    found = find_config(start) if start is not None else None
+    found = found or find_config()
     return load_config(found) if found else Config()
 
 
@@ -378,5 +455,5 @@ def override_severity(findings, overrides: dict[str, Severity]):
     return [replace(f, severity=overrides[f.rule_id]) if f.rule_id in overrides else f for f in findings]
 
 
-__all__ = ["Config", "ConfigError", "find_config", "load_config", "override_severity", "resolve",
+__all__ = ["Config", "ConfigError", "discovery_start", "find_config", "load_config", "override_severity", "resolve",
            "schema", "selected_rules", "with_options"]

@@ -22,12 +22,12 @@ CONFIG_DOC = ROOT / "docs" / "configuration.md"
 FIXTURES = ROOT / "fixtures" / "rules"
 RULE_INDEX = ROOT / "rules" / "_index.py"
 HELP_BASE = "docs/rules"
-# Where the project publishes this repository's docs/ folder (the namespace of the published schemas).
-DOCS_URL = "https://rumpolicy.dev/"
+# The help URLs of reports (SARIF `helpUri`) are `<Documentation project URL>/<ID>.md`:
+# rumpolicy.report.sarif.help_url, below this module, since reports may not import the doc generator.
 
 
 def help_uri(found: Rule) -> str:
-    """The rule's page, always ``docs/rules/<ID>.md``: no special cases."""
+    """The rule's page in the repository, always ``docs/rules/<ID>.md``: no special cases."""
     return f"{HELP_BASE}/{found.id}.md"
 
 

@@ -6,8 +6,10 @@ pointer into that source, and where the loader knows it, a line and column (1-ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
+
+from rumpolicy.records import record, value_type
 
 
 class Severity(StrEnum):
@@ -20,14 +22,18 @@ class Severity(StrEnum):
         return {"info": 1, "warning": 2, "error": 3}[self.value]
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@value_type(order=True)
 class Span:
+    """A 1-based line and column in a source file."""
+
     line: int
     column: int
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Location:
+    """Where a finding or model node is: a file (or ``aws://ACCOUNT/REGION``), a JSON pointer into it, and its span."""
+
     source: str
     pointer: str = ""
     span: Span | None = None
@@ -44,7 +50,7 @@ class Location:
         return (self.source, self.line or 0, self.column or 0, self.pointer)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Suppressed:
     """Why a finding does not count: a reasoned suppression (``rumpolicy.suppress``) and where it is written."""
 
@@ -53,8 +59,10 @@ class Suppressed:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Finding:
+    """One reported problem: the rule, its severity and words, the subject it is about and where it is."""
+
     rule_id: str
     rule_name: str
     severity: Severity
@@ -87,7 +95,7 @@ def join_pointer(pointer: str, *tokens: object) -> str:
     return pointer + "".join("/" + escape_pointer_token(t) for t in tokens)
 
 
-@dataclass
+@record
 class FindingSink:
     """Collects findings produced outside rules (loaders, the linker)."""
 

@@ -31,18 +31,19 @@ from __future__ import annotations
 import gc
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from rumpolicy.engine import RunResult, find_rule, run_subjects
 from rumpolicy.findings import Finding, Location, Suppressed
 from rumpolicy.model.inputs import InputFile, Suppression, SuppressionMark
+from rumpolicy.records import record, value_type
 
 SUPPRESSION_RULE = "RUM-SRC-004"
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class ConfigSuppression:
     """A ``suppress`` entry of the configuration file, as validated by ``rumpolicy.config``."""
 
@@ -57,7 +58,7 @@ class ConfigSuppression:
 LIVE_SCHEME = "aws://"
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class LivePattern:
     """An ``aws://ACCOUNT[/REGION]`` path of a configuration entry, matched against an audit's locations.
 
@@ -98,7 +99,7 @@ def _glob(pattern: str, value: str) -> bool:
     return match_resource(pattern, value) is True
 
 
-@dataclass
+@record
 class _Active:
     """A suppression with what it covers."""
 

@@ -101,3 +101,21 @@ def hook_env_build(request, tmp_path_factory):
 def pytest_addoption(parser):
     parser.addoption("--update-snapshots", action="store_true", default=False,
                      help="rewrite fixtures/inputs/**/<case>.expected.json from the current output")
+
+
+@pytest.fixture
+def crashing_rule():
+    """RUM-MON-001 raises on every monitor (a rule's check is set on its frozen record, then put back)."""
+    from rumpolicy.engine import find_rule
+
+    found = find_rule("RUM-MON-001")
+    original = found.loaded().check
+
+    def crash(monitor):
+        raise KeyError("boom")
+        yield  # a generator, like the real rule
+
+    crash.__doc__ = original.__doc__
+    object.__setattr__(found, "check", crash)
+    yield found
+    object.__setattr__(found, "check", original)

@@ -44,3 +44,22 @@ def builtin_rules():
     from rumpolicy.engine import builtin, registry
 
     return tuple(r for r in registry() if builtin(r))
+
+
+# What could point boto3 at real AWS, or at credentials and settings of the machine the tests run on.
+AWS_ENVIRONMENT = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION",
+                   "AWS_DEFAULT_REGION", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+                   "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
+
+
+def isolate_aws(monkeypatch, tmp_path) -> None:
+    """Fake credentials, empty AWS configuration files and no proxy: a test's AWS calls go where it says."""
+    for name in AWS_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    empty = tmp_path / "aws-empty"
+    empty.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")

@@ -66,7 +66,8 @@ def test_fail_on_warning_counts_warnings_only_example(cli, tmp_path):
     assert cli("check", str(tmp_path), "--fail-on", "warning").status == 1
 
 
-@pytest.mark.parametrize("args", [("check",), ("check", "--bogus", "examples"), ("frobnicate",),
+# `check` alone checks `.` (tests/test_cli_conventions.py).
+@pytest.mark.parametrize("args", [("check", "--bogus", "examples"), ("frobnicate",),
                                   ("check", "examples", "--format", "xml"), ("check", "examples", "--region", "Mars"),
                                   ("check", "examples", "--app-monitor", "not-an-arn")])
 def test_usage_errors_exit_2(cli, args):
@@ -93,9 +94,13 @@ def test_color_on_a_terminal(monkeypatch, capsys):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     cli_module.main(["check", str(EXAMPLES / "broken")])
     assert "\033[31merror" in capsys.readouterr().out
-    monkeypatch.setenv("NO_COLOR", "")
+    monkeypatch.setenv("NO_COLOR", "1")
     cli_module.main(["check", str(EXAMPLES / "broken")])
     assert "\033[" not in capsys.readouterr().out
+    # no-color.org: set to the empty string, NO_COLOR is not set.
+    monkeypatch.setenv("NO_COLOR", "")
+    cli_module.main(["check", str(EXAMPLES / "broken")])
+    assert "\033[31merror" in capsys.readouterr().out
 
 
 def test_rules_lists_every_rule(cli):
@@ -113,6 +118,8 @@ def test_rule_page(cli):
     assert result.out.startswith("# RUM-POOL-001: pool-denies-guests")
     assert "## Fix" in result.out
     assert cli("rule", "RUM-NOPE-999").status == 2
+    # By name as well (tests/test_cli_conventions.py: and by cfn-lint id).
+    assert cli("rule", "pool-denies-guests").out == result.out
 
 
 def test_check_does_not_import_heavy_modules():
@@ -174,3 +181,20 @@ def test_checks_of_same_named_resources_in_two_templates_are_counted_apart(cli, 
     inventory_wide = 1      # rules over the whole input run once per run, not once per file
     assert two["pass"] + two["not_applicable"] == 2 * (one["pass"] + one["not_applicable"]) - inventory_wide
     assert one["pass"] > 0
+
+
+@pytest.mark.parametrize("argv", [
+    ["check"], ["check", "a.yaml", "b/", "--format", "sarif", "-o", "x.sarif", "--fail-on", "warning"],
+    ["check", "-", "--stdin-filename", "t.yaml", "-q", "--statistics"],
+    ["audit", "--region", "us-east-1", "--format", "json"], ["rules", "--format", "json"],
+    ["rule", "RUM-TRUST-003"], ["completion", "bash"],
+])
+def test_the_one_command_parser_reads_arguments_as_the_whole_parser_does(argv, capsys):
+    from rumpolicy.cli import build_parser
+
+    assert build_parser(argv[0]).parse_args(argv) == build_parser().parse_args(argv)
+    for parser in (build_parser(argv[0]), build_parser()):
+        with pytest.raises(SystemExit):
+            parser.parse_args([argv[0], "--help"])
+    alone, whole = capsys.readouterr().out.split(f"usage: rumpolicy {argv[0]}")[1:]
+    assert alone == whole

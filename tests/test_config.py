@@ -68,7 +68,8 @@ def test_explicit_config_file(cli, project, tmp_path_factory):
 
 @pytest.mark.parametrize("text, expected", [
     ("fail-on: fatal\n", ".rumpolicy.yaml:1:1: fail-on: 'fatal' is not one of ['error', 'warning', 'info']"),
-    ("select: [RUM-TRUST-002]\nfailon: error\n", ".rumpolicy.yaml:1:1: (top level): Additional properties are not allowed"),
+    ("select: [RUM-TRUST-002]\nfailon: error\n",
+     ".rumpolicy.yaml:2:1: (top level): unknown setting `failon` (did you mean `fail-on`?)"),
     ("select:\n  - RUM-TRUST-002\n  - RUM-TRUST-999\n", ".rumpolicy.yaml:3:5: select.1: no rule 'RUM-TRUST-999'"),
     ("severity:\n  RUM-PERM-004: fatal\n", ".rumpolicy.yaml:2:3: severity.RUM-PERM-004: 'fatal' is not one of"),
     ("severity:\n  RUM-NOPE-004: error\n", ".rumpolicy.yaml:2:3: severity.RUM-NOPE-004: no rule 'RUM-NOPE-004'"),
@@ -208,8 +209,7 @@ def test_an_invalid_entry_late_in_a_long_list_is_located_as_before(cli, project)
     assert result.status == 2
     config = project / ".rumpolicy.yaml"
     assert result.err.splitlines() == [
-        f"rumpolicy: error: {config}:15002:5: suppress.5000: Additional properties are not allowed "
-        "('reaso' was unexpected)",
+        f"rumpolicy: error: {config}:15004:5: suppress.5000: unknown setting `reaso` (did you mean `reason`?)",
         f"{config}:15003:13: suppress.5000.paths.0: '' should be non-empty"]
 
 
@@ -254,3 +254,116 @@ def test_only_globs_with_a_bang_backslash_or_bracket_can_be_refused():
                 except Exception:      # noqa: BLE001 - whatever it raises, it must be in the checked class
                     refused.append(pattern)
     assert refused and all(p.startswith("!") or "\\" in p or "[" in p for p in refused)
+
+
+# --- unknown settings: named with the nearest known one --------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("fail-onn: warning\n", ".rumpolicy.yaml:1:1: (top level): unknown setting `fail-onn` (did you mean `fail-on`?)"),
+    ("fail_on: warning\n", ".rumpolicy.yaml:1:1: (top level): unknown setting `fail_on` (did you mean `fail-on`?)"),
+    ("region: eu-west-1\nvar_files: [a.tfvars]\n",
+     ".rumpolicy.yaml:2:1: (top level): unknown setting `var_files` (did you mean `var-files`?)"),
+    ("suppress:\n  - id: RUM-PERM-004\n    reasn: r\n",
+     ".rumpolicy.yaml:3:5: suppress.0: unknown setting `reasn` (did you mean `reason`?)"),
+    ("colour: always\n", ".rumpolicy.yaml:1:1: (top level): unknown setting `colour` (known: account, app-monitors, "
+                         "exclude, fail-on, ignore, partition, region, select, severity, suppress, var-files)"),
+])
+def test_an_unknown_setting_is_located_and_named_with_the_nearest_known_one(cli, project, text, expected):
+    (project / ".rumpolicy.yaml").write_text(text)
+    result = cli("check", "infra")
+    assert result.status == 2 and result.out == ""
+    assert result.err.splitlines() == [f"rumpolicy: error: {project / expected}"]
+
+
+def test_unknown_settings_in_pyproject_and_several_at_once(cli, project):
+    (project / "pyproject.toml").write_text('[tool.rumpolicy]\nfail-onn = "warning"\nignroe = []\n')
+    result = cli("check", "infra")
+    assert result.status == 2
+    assert result.err.splitlines() == [
+        f"rumpolicy: error: {project / 'pyproject.toml'}: tool.rumpolicy: unknown setting `fail-onn` "
+        "(did you mean `fail-on`?)",
+        f"{project / 'pyproject.toml'}: tool.rumpolicy: unknown setting `ignroe` (did you mean `ignore`?)"]
+
+
+def test_an_unknown_setting_is_shown_escaped(cli, project):
+    (project / ".rumpolicy.yaml").write_text('"fail-on\\e[2J": error\n')
+    result = cli("check", "infra")
+    assert result.status == 2 and "\x1b" not in result.err
+    assert "unknown setting `fail-on\\x1b[2J` (did you mean `fail-on`?)" in result.err
+
+
+# --- discovery: from the checked paths, up to the repository root ----------------------------------
+
+def test_the_configuration_is_found_from_the_checked_path_not_only_the_current_directory(cli, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "other-project"
+    (elsewhere / "infra").mkdir(parents=True)
+    (elsewhere / "infra" / "web.yaml").write_text(WARNING_ONLY)
+    (elsewhere / ".rumpolicy.yaml").write_text("fail-on: warning\n")
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert cli("check", str(elsewhere / "infra")).status == 1
+    assert cli("check", str(elsewhere / "infra" / "web.yaml")).status == 1
+    # The nearest to the checked paths wins over the current directory's.
+    (here / ".rumpolicy.yaml").write_text("fail-on: error\n")
+    assert cli("check", str(elsewhere / "infra")).status == 1
+    # Several paths: the configuration of the folder they share.
+    (elsewhere / "infra" / "more").mkdir()
+    (elsewhere / "infra" / "more" / "shop.yaml").write_text(WARNING_ONLY)
+    assert cli("check", str(elsewhere / "infra" / "web.yaml"), str(elsewhere / "infra" / "more")).status == 1
+
+
+def test_without_a_configuration_near_the_paths_the_current_directorys_applies(cli, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "generated"
+    elsewhere.mkdir()
+    (elsewhere / "web.yaml").write_text(WARNING_ONLY)
+    here = tmp_path / "project"
+    here.mkdir()
+    (here / ".rumpolicy.yaml").write_text("fail-on: warning\n")
+    monkeypatch.chdir(here)
+    assert cli("check", str(elsewhere)).status == 1
+    assert cli("check", str(elsewhere), "--no-config").status == 0
+
+
+def test_discovery_stops_at_the_repository_root(cli, tmp_path, monkeypatch):
+    (tmp_path / ".rumpolicy.yaml").write_text("fail-on: warning\n")     # above the repository: not its own
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "infra").mkdir()
+    (repo / "infra" / "web.yaml").write_text(WARNING_ONLY)
+    monkeypatch.chdir(repo / "infra")
+    assert cli("check", ".").status == 0
+    assert cli("check", str(tmp_path / "repo" / "infra")).status == 0
+    (repo / "pyproject.toml").write_text('[tool.rumpolicy]\nfail-on = "warning"\n')     # at the root: found
+    assert cli("check", ".").status == 1
+
+
+def test_discovery_start():
+    from rumpolicy.config import discovery_start
+
+    assert discovery_start([]) is None
+    assert discovery_start([str(EXAMPLES / "broken" / "rum-shop.yaml")]) == EXAMPLES / "broken"
+    assert discovery_start([str(EXAMPLES / "broken"), str(EXAMPLES / "correct" / "rum-web.yaml")]) == EXAMPLES
+
+
+@pytest.mark.parametrize("text, may", [
+    ('[project]\nname = "app"\n', False),
+    ('[project]\nname = "rumpolicy"\ndependencies = ["rumpolicy>=0.1", "x"]\n', False),
+    ('[project]\ndependencies = [\n    "rumpolicy>=0.1",\n]\n', True),      # no `=` before it: maybe, so parsed
+    ('[project]\nname = "rumpolicy"\n', False),
+    ('[tool.rumpolicy]\nfail-on = "error"\n', True),
+    ('[ tool . "rumpolicy" ]\n', True),
+    ('[tool]\nrumpolicy.fail-on = "error"\n', True),
+    ('[tool]\nx = 1\nrumpolicy = { fail-on = "error" }\n', True),
+    ('tool = { rumpolicy = { fail-on = "error" } }\n', True),
+    ('[tool."rumpolic\\u0079"]\n', True),
+    ('[[tool.rumpolicy]]\n', True),
+])
+def test_a_pyproject_is_parsed_whenever_it_may_hold_the_table(text, may):
+    from rumpolicy.config import _may_define_table
+
+    assert _may_define_table(text) is may
+    if not may:
+        import tomllib
+
+        assert "rumpolicy" not in tomllib.loads(text).get("tool", {})

@@ -159,3 +159,26 @@ def test_wheel_ships_the_rules(tmp_path):
                            str(unpacked)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert int(proc.stdout) == len(registry())
+
+
+def test_the_rule_modules_on_disk_are_those_pkgutil_finds(tmp_path, monkeypatch):
+    import importlib
+    import pkgutil
+
+    import rumpolicy.rules as package
+    from rumpolicy.engine import _modules_on_disk
+
+    def walked(folders, prefix):
+        return {info.name for info in pkgutil.walk_packages(folders, prefix + ".")
+                if not info.name.rsplit(".", 1)[-1].startswith("_") and not info.ispkg}
+
+    assert _modules_on_disk(package.__path__, package.__name__) == walked(package.__path__, package.__name__)
+    # A made-up package: a top-level module, a nested package, private names, a folder that is no package.
+    for path in ("__init__.py", "top.py", "_private.py", "area/__init__.py", "area/rule.py", "area/_helper.py",
+                 "area/deep/__init__.py", "area/deep/inner.py", "notapackage/stray.py", "area/data.json"):
+        (tmp_path / "fakerules" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "fakerules" / path).write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    fake = importlib.import_module("fakerules")
+    assert _modules_on_disk(fake.__path__, "fakerules") == walked(fake.__path__, "fakerules") \
+        == {"fakerules.top", "fakerules.area.rule", "fakerules.area.deep.inner"}

@@ -19,28 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from rumpolicy.engine import find_rule
 from tests.conftest import ROOT, run_subprocess
 
 EXAMPLES = ROOT / "examples"
 CORRECT = EXAMPLES / "correct" / "rum-web.yaml"
 BROKEN = EXAMPLES / "broken" / "rum-shop.yaml"
-
-
-@pytest.fixture
-def crashing_rule():
-    """RUM-MON-001 raises on every monitor (a rule's check is set on its frozen record, then put back)."""
-    found = find_rule("RUM-MON-001")
-    original = found.loaded().check
-
-    def crash(monitor):
-        raise KeyError("boom")
-        yield  # a generator, like the real rule
-
-    crash.__doc__ = original.__doc__
-    object.__setattr__(found, "check", crash)
-    yield found
-    object.__setattr__(found, "check", original)
 
 
 def _ids(report: dict) -> list[str]:

@@ -106,8 +106,10 @@ def test_text_has_one_line_per_finding_and_no_terminal_escapes(hostile, findings
     finding_line = re.compile(r"^.+: (error|warning|info) RUM-[A-Z]+(-[A-Z]+)?-\d{3} ")
     shown = [line for line in lines if finding_line.match(line)]
     assert len(shown) == len(findings)
-    # Everything else is a blank separator, the summary or the trailing newline: nothing was forged.
-    assert [line for line in lines if line and not finding_line.match(line)] == [lines[-2]]
+    # Everything else is a blank separator, a fix (indented under its finding), the summary or the trailing
+    # newline: nothing was forged at the start of a line.
+    assert [line for line in lines if line and not finding_line.match(line) and not line.startswith("  ")] \
+        == [lines[-2]]
     assert lines[-2].startswith(f"{sum(f['severity'] == 'error' for f in findings)} errors")
     assert all("\x1b" not in line and "\u202e" not in line for line in lines)
     assert any("\\x1b[2J" in line and "\\u202e" in line and "\\ud800" in line for line in shown)

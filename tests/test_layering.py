@@ -14,7 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("rumpolicy", "rumpolicy.findings", "rumpolicy.paths", "rumpolicy.aws", "rumpolicy.escape")),
+    ("base", ("rumpolicy", "rumpolicy.findings", "rumpolicy.paths", "rumpolicy.aws", "rumpolicy.escape",
+              "rumpolicy.records")),
     ("model", ("rumpolicy.model",)),
     ("iam", ("rumpolicy.iam",)),
     ("chain", ("rumpolicy.chain",)),
@@ -26,7 +27,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("config", ("rumpolicy.config",)),
     ("report", ("rumpolicy.report",)),
     ("api", ("rumpolicy.api",)),
-    ("front", ("rumpolicy.cli", "rumpolicy.cfnlint_plugin", "rumpolicy.docs", "rumpolicy.__main__")),
+    ("front", ("rumpolicy.cli", "rumpolicy.completion", "rumpolicy.cfnlint_plugin", "rumpolicy.docs",
+               "rumpolicy.__main__")),
 )
 # The engine finds the rules: it reads the generated index and the retired-id ledger, and imports rule
 # modules by name at run time (never their contents at import time). These are the only upward edges.

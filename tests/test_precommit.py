@@ -11,11 +11,17 @@ installs anything. The build is started in the background when the session's fir
 pointed at the shared store (``TRY_REPO``); the rest of try-repo is pre-commit's own. The store
 knows a repository by the name it was given, and try-repo rewrites a folder's name relative to the
 project, so every run names the copy by one ``file://`` URL.
+
+The copy is tagged like the release (``v`` + the package version), and every run uses the README's
+configuration snippet as it stands, with only ``repo:`` pointed at the copy: ``rev: v0.1.0`` is what
+is tested. The hook's environment gets only what ``pip install rumpolicy`` brings (no boto3, no
+botocore, no cfn-lint), so these runs are also ``check`` without the optional dependencies.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -24,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from rumpolicy import __version__
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -45,28 +52,43 @@ sys.exit(main(["try-repo", *sys.argv[1:]]))
 """
 # What pre-commit logs when it builds a hook environment: only the build itself may say it.
 INSTALLING = "Installing environment for"
+TAG = f"v{__version__}"
+WEB_PROJECT = ROOT / "fixtures" / "inputs" / "webclient" / "npm-project"
+
+
+def readme_config() -> str:
+    """The `.pre-commit-config.yaml` shown in the README's "pre-commit" section."""
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("\n## pre-commit\n", 1)[1].split("\n## ", 1)[0]
+    return re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+
+
+def project_config(repo: str) -> str:
+    """The README's configuration, with ``repo:`` naming the hook repository under test."""
+    config, replaced = re.subn(r"(- repo:) *\S+.*", lambda m: f"{m.group(1)} {repo}", readme_config(), count=1)
+    assert replaced == 1, "the README's pre-commit configuration has no `- repo:` line"
+    return config
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def _try_repo(repo: str, project: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    ran = _run([sys.executable, "-c", TRY_REPO, repo, "rumpolicy"], project, env)
+def _try_repo(repo: str, rev: str, project: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    ran = _run([sys.executable, "-c", TRY_REPO, repo, "rumpolicy", "--ref", rev], project, env)
     assert INSTALLING not in ran.stdout + ran.stderr, "try-repo built a hook environment of its own"
     return ran
 
 
 class HookEnvBuild:
     """This repository's files as they are now (committed or not) in a git repository of their own,
-    and its hook environment being built in a new PRE_COMMIT_HOME."""
+    tagged ``TAG``, and its hook environment being built in a new PRE_COMMIT_HOME."""
 
     def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
         home = tmp_path_factory.mktemp("pre-commit-home")
         self.env = {**os.environ, **GIT_IDENTITY, "PRE_COMMIT_HOME": str(home),
                     "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
                     "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "NO_COLOR": "1",
-                    # Compiling the hook environment's .pyc files (botocore, sympy) would take most of the install time.
+                    # Compiling the hook environment's .pyc files would take much of the install time.
                     "PIP_NO_COMPILE": "1"}
         listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
                                 capture_output=True, text=True, check=True).stdout
@@ -76,14 +98,14 @@ class HookEnvBuild:
             if source.is_file():
                 (folder / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, folder / name)
-        for args in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "hook"]):
+        for args in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "hook"],
+                     ["git", "tag", "-a", TAG, "-m", f"rumpolicy {__version__}"]):
             subprocess.run(args, cwd=folder, env=self.env, check=True, capture_output=True)
-        self.rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, env=self.env, capture_output=True,
-                                  text=True, check=True).stdout.strip()
+        self.rev = TAG
         self.repo = folder.as_uri()
         work = tmp_path_factory.mktemp("install-hooks")
         config = work / ".pre-commit-config.yaml"
-        config.write_text(f"repos:\n  - repo: {self.repo}\n    rev: {self.rev}\n    hooks:\n      - id: rumpolicy\n")
+        config.write_text(project_config(self.repo))
         self._log = work / "install-hooks.log"
         # Niced, so that the tests running meanwhile (some of them timed) come first.
         nice = ["nice", "-n", "10"] if shutil.which("nice") else []
@@ -149,10 +171,14 @@ def _stage(project: Path, env: dict[str, str], template: Path) -> None:
     subprocess.run(["git", "add", "-A"], cwd=project, env=env, check=True)
 
 
+def test_the_readme_configuration_names_the_release_tag():
+    assert re.search(r"^ *rev: *(\S+)", readme_config(), re.M).group(1) == TAG
+
+
 def test_try_repo_refuses_a_broken_template_and_passes_a_fixed_one(hook_env, project, env):
-    repo, _ = hook_env
+    repo, rev = hook_env
     _stage(project, env, EXAMPLES / "broken" / "rum-shop.yaml")
-    broken = _try_repo(repo, project, env)
+    broken = _try_repo(repo, rev, project, env)
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert "infra/rum.yaml:25:13: error RUM-TRUST-002" in broken.stdout
     assert "infra/rum.yaml:35:17: error RUM-PERM-005" in broken.stdout
@@ -161,15 +187,36 @@ def test_try_repo_refuses_a_broken_template_and_passes_a_fixed_one(hook_env, pro
     assert "RUM-SRC-00" not in broken.stdout
 
     _stage(project, env, EXAMPLES / "correct" / "rum-web.yaml")
-    fixed = _try_repo(repo, project, env)
+    fixed = _try_repo(repo, rev, project, env)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert "Passed" in fixed.stdout
 
 
-def test_installed_hook_refuses_the_commit(hook_env, project, env):
+def test_try_repo_refuses_a_broken_web_client_in_tsx(hook_env, project, env):
+    """A React app's TypeScript (`.tsx`), which `check` reads: the hook used to pass it over."""
     repo, rev = hook_env
-    (project / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n      - id: rumpolicy\n")
+    (project / "web" / "src").mkdir(parents=True)
+    shutil.copy(WEB_PROJECT / "src" / "rum.ts", project / "web" / "src" / "rum.tsx")
+    for name in ("package.json", "package-lock.json"):       # aws-rum-web 3.2.0, as locked
+        shutil.copy(WEB_PROJECT / name, project / "web" / name)
+    subprocess.run(["git", "add", "-A"], cwd=project, env=env, check=True)
+    ran = _try_repo(repo, rev, project, env)
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert "web/src/rum.tsx:18:12: error RUM-CLIENT-001 aws-rum-web 3.2.0 ignores the client's region" in ran.stdout
+    said = ran.stdout.split("Failed", 1)[-1]          # what the hook printed, after try-repo's own lines
+    assert "package.json" not in said and "package-lock.json" not in said and "RUM-SRC-00" not in said
+
+
+def test_the_hook_environment_has_only_what_check_needs(hook_env, env):
+    [site] = Path(env["PRE_COMMIT_HOME"]).glob("repo*/py_env-*/lib/python*/site-packages")
+    installed = {path.name for path in site.iterdir()}
+    assert "rumpolicy" in installed and "yaml" in installed
+    assert not installed & {"boto3", "botocore", "cfnlint", "moto"}
+
+
+def test_installed_hook_refuses_the_commit(hook_env, project, env):
+    repo, _ = hook_env
+    (project / ".pre-commit-config.yaml").write_text(project_config(repo))
     installed = _run([str(BIN / "pre-commit"), "install"], project, env)
     assert installed.returncode == 0, installed.stderr
 
@@ -201,3 +248,38 @@ def test_skip_unrecognized_treats_named_files_like_walked_ones(cli, tmp_path):
     (tmp_path / "broken.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources: [\n")
     result = cli("check", str(tmp_path / "broken.yaml"), "--skip-unrecognized", "--format", "json")
     assert [f["rule_id"] for f in result.json()["findings"]] == ["RUM-SRC-000"]
+
+
+def _walked(name: str) -> bool:
+    """Whether walking a folder opens a file of this name (rumpolicy.load._walk, by its extension sets)."""
+    from rumpolicy.load import TERRAFORM_EXTENSIONS, WALK_EXTENSIONS, WEB_CLIENT_EXTENSIONS
+
+    suffix = os.path.splitext(os.path.basename(name))[1].lower()
+    return suffix in WALK_EXTENSIONS or suffix in WEB_CLIENT_EXTENSIONS or suffix in TERRAFORM_EXTENSIONS
+
+
+def test_the_hook_is_given_every_file_check_reads_and_no_other(tmp_path, monkeypatch):
+    """pre-commit's own classifier (``files``, ``exclude``, ``types``, ``types_or``, with identify's tags),
+    over a file of every extension identify knows and every extension the walk opens, in both cases."""
+    from identify.extensions import EXTENSIONS
+    from pre_commit.clientlib import load_manifest
+    from pre_commit.commands.run import Classifier, filter_by_include_exclude
+    from rumpolicy.load import TERRAFORM_EXTENSIONS, WALK_EXTENSIONS, WEB_CLIENT_EXTENSIONS
+
+    read = WALK_EXTENSIONS | WEB_CLIENT_EXTENSIONS | TERRAFORM_EXTENSIONS
+    assert {".ts", ".tsx", ".jsx", ".template", ".tf", ".tfvars", ""} <= read
+    suffixes = {f".{extension}" for extension in EXTENSIONS} | read
+    names = [f"infra/stack{suffix}" for suffix in sorted(suffixes)]
+    names += [f"infra/STACK{suffix.upper()}" for suffix in sorted(read)]
+    names += ["Makefile", ".gitignore", "infra/get-role", "main.tf.json", "prod.auto.tfvars", "prod.tfvars.json",
+              "cdk.out/Shop.template.json", "web/src/env.d.ts", "web/src/rum.cjs", "app.py", "README.md",
+              "infra/policy.json.orig", "web/logo.svg"]
+    monkeypatch.chdir(tmp_path)
+    for name in names:
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        Path(name).write_text("{}\n")
+    [hook] = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
+    passed = set(Classifier(names).by_types(filter_by_include_exclude(names, hook["files"], hook["exclude"]),
+                                            hook["types"], hook["types_or"], hook["exclude_types"]))
+    assert {n for n in names if _walked(n)} - passed == set(), "files check reads that the hook is not given"
+    assert passed - {n for n in names if _walked(n)} == set(), "files the hook is given that check does not read"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterator
 
 from rumpolicy.chain.coverage import is_declaration, resource_policy_grants
@@ -10,6 +9,7 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor
 from rumpolicy.model.messages import Listed, Prop, Value, canonical, words
+from rumpolicy.records import value_type
 
 MESSAGES = {
     "grants-undecided": "whether the resource-based policy allows `rum:PutRumEvents` on this app monitor could not "
@@ -117,7 +117,7 @@ def app_monitor_without_authorization(monitor: AppMonitor) -> Iterator:
                     monitor=monitor, pool_id=pool_id, hint=hint, related=related)
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class _Phrase:
     """A part of a message, worded by a template of MESSAGES: a parameter of the message it is part of."""
 

@@ -6,9 +6,8 @@ from typing import Iterator
 
 from rumpolicy.engine import NOT_APPLICABLE, Violation, rule
 from rumpolicy.findings import Severity
-from rumpolicy.load.iam_json import NOT_RUM_RELATED
+from rumpolicy.model.inputs import NOT_RUM_RELATED, InputFile
 from rumpolicy.model.messages import Said
-from rumpolicy.model.inputs import InputFile
 
 
 @rule(id="RUM-SRC-002", name="input-not-recognized", severity=Severity.INFO, subject=InputFile,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterator
 
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
@@ -16,6 +15,7 @@ from rumpolicy.chain.grants import (LOG_EVENTS, PUT_RUM_EVENTS, identity_grants,
                                     worst_first)
 from rumpolicy.model.messages import Listed, Said, Value
 from rumpolicy.model.symbols import has_symbols
+from rumpolicy.records import value_type
 
 # How the guests get what the entry grants (the end of the message), by the flows that reach the role.
 _FLOWS = {
@@ -147,7 +147,7 @@ def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
         yield Undecided(ref.location, "policy-unread", policy=Value(guest, ref.label), role=guest.role)
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class _Granted:
     """What one entry grants, as far as the finding needs to know.
 

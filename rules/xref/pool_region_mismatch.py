@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
@@ -12,9 +11,10 @@ from rumpolicy.model.arns import REGION, is_literal, pool_region, same
 from rumpolicy.model.messages import Place, Said, UndecidedPlace, Value
 from rumpolicy.model.resources import WebClientConfig
 from rumpolicy.model.symbols import has_symbols
+from rumpolicy.records import value_type
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class RegionFact:
     """Where one part of the chain says it lives: compared with the app monitor's region."""
 

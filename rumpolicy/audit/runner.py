@@ -25,7 +25,6 @@ from __future__ import annotations
 import queue
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from rumpolicy.audit.progress import Progress
@@ -38,6 +37,7 @@ from rumpolicy.load.live_read import AccountReader, CallFailed, Once, OrgReader,
 from rumpolicy.model.inputs import UndecidedCheck
 from rumpolicy.model.resources import Inventory
 from rumpolicy.model.scopes import CHECKED, NOT_CHECKED, PARTIAL, CoverageEntry
+from rumpolicy.records import record, value_type
 
 # Where the global services are called when nothing else names a region.
 DEFAULT_HOME = "us-east-1"
@@ -45,7 +45,7 @@ REASON_EXAMPLES = 3       # targets named per failing call in a coverage reason
 DEFAULT_DEADLINE = 15 * 60  # seconds
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class AuditOptions:
     profile: str | None = None
     regions: tuple[str, ...] = ()
@@ -61,7 +61,7 @@ class AuditOptions:
     deadline: float = DEFAULT_DEADLINE          # seconds for the whole audit (--deadline)
 
 
-@dataclass
+@record
 class AuditResult:
     inventory: Inventory
     coverage: tuple[CoverageEntry, ...]
@@ -88,7 +88,7 @@ class AuditError(Exception):
     """The audit cannot start: no credentials, an unknown profile, an organization that cannot be listed."""
 
 
-@dataclass
+@record
 class _Account:
     id: str
     data: AccountData

@@ -12,12 +12,15 @@ answer (botocore's default is 60 for both: an endpoint that does not even accept
 within 10 seconds will not answer). Endpoints come from the standard configuration
 (``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``, the profile), so the audit talks to
 whatever AWS the environment names.
+
+``identity_failure`` tells why the first call, sts:GetCallerIdentity, failed in the words the user
+acts on: STS could not be reached (network, proxy, endpoint, region), it rejected the credentials,
+or there were none.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -29,14 +32,26 @@ from botocore.credentials import CredentialProvider, CredentialResolver, Refresh
 from rumpolicy import __version__
 from rumpolicy.audit import readonly, responses
 from rumpolicy.audit.deadline import Deadline
-from rumpolicy.load.live_read import ClientSource, call, required
+from rumpolicy.load.live_read import CallFailed, ClientSource, call, required
+from rumpolicy.records import value_type
 
 SESSION_NAME = "rumpolicy-audit"
 CONNECT_TIMEOUT = 10
 READ_TIMEOUT = 60
+IDENTITY_CALL = "sts:GetCallerIdentity"
+# What STS answers when it refuses the credentials themselves (GetCallerIdentity needs no permission).
+REJECTED = frozenset({"InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException",
+                      "RequestExpired", "IncompleteSignature", "InvalidAccessKeyId", "UnrecognizedClientException",
+                      "AccessDenied", "AccessDeniedException", "AuthFailure"})
+# botocore's connection errors, as the user reads them.
+UNREACHABLE = {"EndpointConnectionError": "could not connect", "ConnectTimeoutError": "connecting timed out",
+               "ReadTimeoutError": "no answer in time", "ConnectionClosedError": "the connection was closed",
+               "SSLError": "TLS failed"}
+NO_CREDENTIALS = ("no AWS credentials found: use --profile, the AWS_* environment variables, `aws sso login`, "
+                  "or an instance role")
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class Access:
     """How to read one account: its credentials (shared, thread-safe) and partition."""
 
@@ -117,3 +132,34 @@ def assume_role(clients: Clients, base: Access, account: str, role_name: str, re
 
     credentials = RefreshableCredentials.create_from_metadata(fetch(), refresh_using=fetch, method="assume-role")
     return Access(account, base.partition, credentials)
+
+
+def identity_failure(error: BaseException | None) -> str | None:
+    """Why sts:GetCallerIdentity failed, as the user must act on it; None when ``error`` is not that call's
+    ``CallFailed`` or says nothing more precise than its code (throttling, a 5xx after the retries).
+
+    * STS cannot be reached (botocore's ``ConnectionError`` and ``HTTPClientError``: the connection was
+      refused or timed out, the proxy or TLS failed): ``cannot reach STS at <endpoint>``, with what to check;
+    * STS rejected the credentials (``REJECTED``): ``credentials rejected by STS: <code>``;
+    * there were none to sign with: ``no AWS credentials found``.
+    """
+    from botocore.exceptions import ConnectionError as Unreachable
+    from botocore.exceptions import HTTPClientError, NoCredentialsError, ProxyConnectionError
+
+    if not isinstance(error, CallFailed) or error.call != IDENTITY_CALL:
+        return None
+    cause = error.__cause__
+    if isinstance(cause, NoCredentialsError) or error.code == "NoCredentialsError":
+        return NO_CREDENTIALS
+    if isinstance(cause, ProxyConnectionError):
+        return f"cannot reach STS through the proxy {cause.kwargs.get('proxy_url', '')}: check HTTPS_PROXY and NO_PROXY"
+    if isinstance(cause, (Unreachable, HTTPClientError)):
+        endpoint = cause.kwargs.get("endpoint_url") or "its endpoint"
+        what = UNREACHABLE.get(type(cause).__name__, type(cause).__name__)
+        return (f"cannot reach STS at {endpoint} ({what}): check the network, a proxy (HTTPS_PROXY), the region "
+                "and AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_STS")
+    if error.code in REJECTED:
+        detail = f": {error.message}" if error.message else ""
+        return (f"credentials rejected by STS: {error.code}{detail} (check --profile and the AWS_* environment "
+                "variables, or renew expired ones: `aws sso login`, a new session token)")
+    return None

@@ -23,7 +23,7 @@ selects statements, states what is known about a browser's request, and describe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import Iterable, Iterator
 
@@ -35,6 +35,7 @@ from rumpolicy.model.dialect import Dialect, dialect_of, same_module
 from rumpolicy.model.messages import AddStatement
 from rumpolicy.model.resources import AppMonitor, GuestRole, IdentityPool, Resource, ResourcePolicy, Role
 from rumpolicy.model.symbols import ATTR, REF, Symbol, Unknown, parts, render, token
+from rumpolicy.records import value_type
 
 PUT_RUM_EVENTS = "rum:PutRumEvents"
 LOG_EVENTS = "rum:LogEvents"                     # the client's action before 2021 (aws-rum-web#19)
@@ -53,7 +54,7 @@ SPOOFABLE_KEYS = frozenset({"aws:referer", "aws:useragent"})
 
 # ----------------------------------------------------------------------------- identity policies
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class Grant:
     """One statement of one of a role's identity policies."""
 
@@ -150,7 +151,7 @@ def cognito_trust_statements(doc: PolicyDocument | None) -> list[Statement]:
 
 # ----------------------------------------------------------------------------- pools
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class PoolNeed:
     """An identity pool whose guests must be able to assume the role, and who says so."""
 

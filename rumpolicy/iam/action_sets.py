@@ -10,13 +10,14 @@ still lists everything, for the rare question that needs it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rumpolicy.iam.globs import Wildcard, elements, glob_intersects, match_action
+from rumpolicy.records import value_type
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class ActionSet:
+    """A set of IAM actions as patterns: what an ``Action`` or ``NotAction`` list names."""
+
     include: tuple[str, ...]
     exclude: tuple[str, ...] = ()
 

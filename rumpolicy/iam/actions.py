@@ -9,23 +9,26 @@ names. Both are heuristics: a few actions have no operation (``s3:ListBucket`` i
 ``ListObjectsV2`` operation) and a few prefixes are neither a signing name nor a directory.
 
 Reading one model is cheap; knowing WHICH models make up a prefix needs every model's metadata.
-rumpolicy ships that map for the botocore version it pins (``data/service-prefixes.json``, written
-by ``python -m rumpolicy.iam.actions``; a test fails when it no longer matches the installed
+rumpolicy ships that map for the botocore version it is released with (``data/service-prefixes.json``,
+written by ``python -m rumpolicy.iam.actions``; a test fails when it no longer matches the installed
 botocore), so a prefix such as ``rum`` costs one model, also on a first run in a fresh CI machine.
 With another botocore, or for a pattern whose prefix has wildcards (``*``), the full index (every
 model, about 0.7 s) is built and kept on disk under ``$XDG_CACHE_HOME/rumpolicy`` (default
 ``~/.cache/rumpolicy``), keyed by the botocore version; an unwritable cache directory only costs
-the rebuild. The action names themselves always come from the installed models.
+the rebuild. When botocore is installed, the action names come from its models.
+
+botocore is not a dependency of ``check`` (only of ``rumpolicy audit``: ``pip install 'rumpolicy[audit]'``).
+Without it, the operations of every model of that same botocore version are read from
+``data/service-operations.json.gz`` (directory -> operations, about 90 kB, written with the prefix
+map and checked by the same kind of test), so the answers are the ones the shipped botocore gives.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gzip
 import json
 import os
 import re
-import tempfile
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -132,34 +135,58 @@ def cache_dir() -> Path:
 @lru_cache(maxsize=None)
 def _directory_actions(prefix: str) -> frozenset[str]:
     """Operations of the model in the directory named like ``prefix`` (the fast path)."""
-    root = data_dir()
-    if root is None or not prefix or prefix.startswith(".") or prefix != Path(prefix).name:
+    if not prefix or prefix.startswith(".") or prefix != Path(prefix).name:
         return frozenset()
+    root = data_dir()
+    if root is None:
+        return _shipped_operations().get(prefix, frozenset())
     model = _read_model(root / prefix)
     return frozenset(model.get("operations", {})) if model else frozenset()
 
 
 SHIPPED_PREFIXES = Path(__file__).parent / "data" / "service-prefixes.json"
+SHIPPED_OPERATIONS = Path(__file__).parent / "data" / "service-operations.json.gz"
 
 
 @lru_cache(maxsize=None)
 def _shipped_prefixes() -> dict[str, list[str]] | None:
-    """prefix -> model directories, shipped for one botocore version; None for any other version."""
+    """prefix -> model directories, shipped for one botocore version; None when another version is
+    installed (without botocore, the shipped operations are the catalogue, and this map goes with them)."""
     try:
         data = json.loads(SHIPPED_PREFIXES.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("botocore") != botocore_version():
+    if not isinstance(data, dict) or data_dir() is not None and data.get("botocore") != botocore_version():
         return None
     prefixes = data.get("prefixes")
     return prefixes if isinstance(prefixes, dict) else None
 
 
 @lru_cache(maxsize=None)
+def _shipped_operations() -> dict[str, frozenset[str]]:
+    """model directory -> operations, as shipped: the catalogue when botocore is not installed.
+
+    Part of the package: a copy that cannot be read is a broken installation, and raises (a rule that
+    needs the catalogue is then reported as failing, RUM-SRC-003) rather than leaving every action unknown.
+    """
+    import gzip                          # only without botocore
+    import zlib
+
+    try:
+        data = json.loads(gzip.decompress(SHIPPED_OPERATIONS.read_bytes()))
+        operations = data["operations"]
+        return {directory: frozenset(ops) for directory, ops in operations.items()}
+    except (OSError, EOFError, ValueError, zlib.error, KeyError, TypeError, AttributeError) as error:
+        raise RuntimeError(f"the IAM action catalogue shipped with rumpolicy ({SHIPPED_OPERATIONS}) cannot be "
+                           f"read ({type(error).__name__}: {error}); reinstall rumpolicy") from error
+
+
+@lru_cache(maxsize=None)
 def _prefix_actions(prefix: str, directories: tuple[str, ...]) -> frozenset[str]:
     root = data_dir()
     if root is None:
-        return frozenset()
+        shipped = _shipped_operations()
+        return frozenset().union(*(shipped.get(directory, ()) for directory in directories))
     actions: set[str] = set()
     for directory in directories:
         model = _read_model(root / directory)
@@ -169,9 +196,13 @@ def _prefix_actions(prefix: str, directories: tuple[str, ...]) -> frozenset[str]
 
 
 def _models() -> Iterator[tuple[str, set[str], set[str]]]:
-    """(directory, its IAM prefixes, its operations) for every model of the installed botocore."""
+    """(directory, its IAM prefixes, its operations) for every model of the installed botocore; without
+    botocore, for every model of the shipped catalogue (its prefixes from the shipped prefix map)."""
     root = data_dir()
-    if root is None or not root.is_dir():
+    if root is None:
+        yield from _shipped_models()
+        return
+    if not root.is_dir():
         return
     for service in sorted(p for p in root.iterdir() if p.is_dir()):
         model = _read_model(service)
@@ -180,6 +211,15 @@ def _models() -> Iterator[tuple[str, set[str], set[str]]]:
         signing = model.get("metadata", {}).get("signingName") or model.get("metadata", {}).get("endpointPrefix")
         prefixes = {service.name.lower(), *([signing.lower()] if isinstance(signing, str) else [])}
         yield service.name, prefixes, set(model.get("operations", {}))
+
+
+def _shipped_models() -> Iterator[tuple[str, set[str], set[str]]]:
+    prefixes_of: dict[str, set[str]] = {}
+    for prefix, directories in (_shipped_prefixes() or {}).items():
+        for directory in directories:
+            prefixes_of.setdefault(directory, set()).add(prefix)
+    for directory, operations in sorted(_shipped_operations().items()):
+        yield directory, prefixes_of.get(directory, {directory.lower()}), set(operations)
 
 
 def prefix_map() -> dict[str, list[str]]:
@@ -195,6 +235,23 @@ def write_prefix_map() -> None:
     """Regenerate ``data/service-prefixes.json`` from the installed botocore (run after upgrading it)."""
     payload = {"botocore": botocore_version(), "prefixes": prefix_map()}
     SHIPPED_PREFIXES.write_text(json.dumps(payload, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def operations_map() -> dict[str, list[str]]:
+    """model directory -> its operations, over every model of the installed botocore."""
+    return {directory: sorted(operations) for directory, _prefixes, operations in _models()}
+
+
+def write_operations() -> None:
+    """Regenerate ``data/service-operations.json.gz`` from the installed botocore (with the prefix map).
+
+    Written byte for byte the same from the same botocore (sorted keys, no time stamp in the gzip header).
+    """
+    import gzip
+
+    payload = {"botocore": botocore_version(), "operations": operations_map()}
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    SHIPPED_OPERATIONS.write_bytes(gzip.compress(text, compresslevel=9, mtime=0))
 
 
 @lru_cache(maxsize=None)
@@ -231,6 +288,8 @@ def _read_model(service: Path) -> dict | None:
             path = version / name
             if path.is_file():
                 try:
+                    import gzip                  # only when the index is built from botocore
+
                     raw = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
                     model = json.loads(raw)
                 except (OSError, ValueError):
@@ -255,6 +314,8 @@ def _load_cache(path: Path) -> dict[str, frozenset[str]] | None:
 
 def _store_cache(path: Path, index: dict[str, frozenset[str]]) -> None:
     """Write the index atomically; a cache that cannot be written is only a slower next run."""
+    import tempfile                      # only when the index is written
+
     payload = {"format": _INDEX_FORMAT, "prefixes": {p: sorted(ops) for p, ops in sorted(index.items())}}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -271,5 +332,9 @@ def _store_cache(path: Path, index: dict[str, frozenset[str]]) -> None:
 
 
 if __name__ == "__main__":
+    if data_dir() is None:
+        raise SystemExit("botocore is not installed: the catalogue is written from its models "
+                         "(pip install 'rumpolicy[audit]')")
     write_prefix_map()
-    print(f"wrote {SHIPPED_PREFIXES} for botocore {botocore_version()}")
+    write_operations()
+    print(f"wrote {SHIPPED_PREFIXES} and {SHIPPED_OPERATIONS} for botocore {botocore_version()}")

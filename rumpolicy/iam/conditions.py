@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 import operator as op
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from rumpolicy.iam.context import KeyState, Lookup, RequestContext, Scalar
@@ -32,6 +31,7 @@ from rumpolicy.iam.tri import FALSE, TRUE, Outcome, all_of, any_of, known, negat
 from rumpolicy.iam.variables import expand, scalar_text
 from rumpolicy.model.policy import ConditionClause
 from rumpolicy.model.symbols import Unknown, has_symbols
+from rumpolicy.records import value_type
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -39,8 +39,10 @@ if TYPE_CHECKING:
 _QUALIFIERS = {"foranyvalue": "ForAnyValue", "forallvalues": "ForAllValues"}
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class _Operator:
+    """What a condition operator's name means: its family of values and its modifiers."""
+
     family: str                  # "string" | "arn" | "numeric" | "date" | "bool" | "binary" | "ip" | "null"
     negated: bool = False
     fold: bool = False           # StringEqualsIgnoreCase

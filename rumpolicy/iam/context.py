@@ -9,9 +9,10 @@ the linter (``"unknown"``), in which case whatever depends on it is undecidable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Mapping, Union
+
+from rumpolicy.records import value_type
 
 Scalar = Union[str, bool, int, float]
 MISSING_KEY_MODES = ("absent", "unknown")
@@ -23,8 +24,10 @@ class KeyState(Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Lookup:
+    """A context key as the request context holds it: present with values, absent, or unknown."""
+
     state: KeyState
     values: tuple[Scalar, ...] = ()
     multivalued: bool = False

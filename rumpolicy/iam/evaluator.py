@@ -19,7 +19,6 @@ boundary or session policy is present, and a caller whose account is a deploy-ti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Iterable, Iterator, Mapping, Sequence, Union
 
@@ -33,6 +32,7 @@ from rumpolicy.model.arns import parse_arn
 from rumpolicy.model.locator import FixedLocator
 from rumpolicy.model.policy import Node, PolicyDocument, Statement, parse_policy
 from rumpolicy.model.symbols import render
+from rumpolicy.records import value_type
 
 PolicyLike = Union[PolicyDocument, dict, str]
 
@@ -56,7 +56,7 @@ class Decision(str, Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class PolicySet:
     """Every policy that takes part in one request, by kind."""
 
@@ -68,7 +68,7 @@ class PolicySet:
     rcps: Sequence[Sequence[PolicyLike]] = ()
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class StatementRef:
     """One statement, the document it belongs to, and the kind of policy that document is."""
 
@@ -89,8 +89,10 @@ class StatementRef:
         return f"{head} statement {sid!r}" if sid else f"{head} statement #{self.statement.index}"
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class EvaluationResult:
+    """The decision of IAM's evaluation logic for one request, with the statements that decided it."""
+
     decision: Decision
     deciding: tuple[StatementRef, ...]     # the Deny(s) that decided, the Allow(s) that granted, or the doubtful ones
     reasons: tuple[str, ...]               # why UNKNOWN, or which layer lacked an Allow
@@ -152,15 +154,17 @@ def statement_matches(statement: Statement, action: str, resource: str,
     return _applicability(statement, kind, version, request).outcome.value
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class _Request:
+    """One request as the evaluator asks it: action, resource, context and caller."""
+
     action: str
     resource: str
     context: RequestContext
     principal: RequestPrincipal | None
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class _Layers:
     """The parsed documents of a PolicySet; an unsigned request has no principal-side policies."""
 
@@ -209,7 +213,7 @@ def _document(policy: Any) -> PolicyDocument:
     return parse_policy(policy, "", FixedLocator("<policy>"))
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class _Verdict:
     """A partial answer (does this layer allow?) with the statements and reasons behind it."""
 
@@ -259,8 +263,10 @@ def _prefixed(verdict: _Verdict, prefix: str) -> _Verdict:
     return _Verdict(False, reasons=tuple(prefix + r for r in verdict.reasons))
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class _Match:
+    """A statement that applies to the request, and how surely."""
+
     ref: StatementRef
     outcome: Outcome
     exact: bool          # a resource-based grant that names the caller's own ARN

@@ -8,16 +8,16 @@ attachment. Principal values have no wildcards except the bare ``*``; anything e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from rumpolicy.iam.globs import elements, match_elements
 from rumpolicy.iam.tri import FALSE, TRUE, Outcome, any_of, known, negate, unknown
 from rumpolicy.model.arns import ACCOUNT_ID, parse_arn
 from rumpolicy.model.policy import Principal, Statement
 from rumpolicy.model.symbols import Symbol, parts, render
+from rumpolicy.records import value_type
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class RequestPrincipal:
     """The caller. Fields left None do not apply to it (a web identity has no ``service``).
 
@@ -52,8 +52,10 @@ class RequestPrincipal:
         return self.anonymous or self.is_aws_identity or bool(self.federated or self.service)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class PrincipalMatch:
+    """Whether a statement's principal covers the caller, and whether it names the caller exactly."""
+
     outcome: Outcome
     exact: bool = False      # surely named by the caller's own ARN (session ARN for a role session)
 

@@ -8,15 +8,18 @@ the result: a clause that was unknown but did not matter (``False and unknown``)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable, Optional
+
+from rumpolicy.records import value_type
 
 Tri = Optional[bool]
 """``True``, ``False`` or ``None`` (unknown)."""
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Outcome:
+    """A three-valued answer (true, false, unknown) with what made it unknown."""
+
     value: Tri
     missing: tuple[str, ...] = ()     # context keys that were not supplied and made this unknown
     reasons: tuple[str, ...] = ()     # why this is unknown, one sentence each

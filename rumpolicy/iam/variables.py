@@ -14,18 +14,20 @@ variables page, "Policy variables with no value"). A key the caller did not supp
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from rumpolicy.iam.context import KeyState, RequestContext, Scalar
 from rumpolicy.iam.globs import Element, elements
 from rumpolicy.model.symbols import Symbol, parts
+from rumpolicy.records import value_type
 
 VARIABLES_VERSION = "2012-10-17"
 _LITERAL_VARIABLES = ("*", "?", "$")
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Expanded:
+    """A policy value with its ``${...}`` variables replaced from the request context."""
+
     elements: tuple[Element, ...] | None    # None: a variable has no value, the value matches nothing
     missing: tuple[str, ...] = ()           # keys not supplied: the value is undecidable
 
@@ -63,8 +65,10 @@ def expand(text: str, context: RequestContext, *, variables: bool, glob: bool,
     return Expanded(None if has_no_value else tuple(out))
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class _Missing:
+    """A policy variable whose context key the request does not supply."""
+
     key: str
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -16,6 +16,7 @@ from rumpolicy.findings import escape_pointer_token
 from rumpolicy.load.options import LoadOptions
 from rumpolicy.model.inputs import InputFile
 from rumpolicy.model.resources import Inventory
+from rumpolicy.records import value_type
 
 if TYPE_CHECKING:
     from rumpolicy.load.source import FileBytes
@@ -31,8 +32,10 @@ WEB_CLIENT_EXTENSIONS = {".html", ".htm", ".js", ".mjs", ".jsx", ".ts", ".tsx", 
 TERRAFORM_EXTENSIONS = {".tf", ".tfvars"}
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class Candidate:
+    """A file discovery found: its path, whether the user named it, and what discovery learnt of it."""
+
     path: str
     explicit: bool
     stack_env: tuple[str | None, str | None] | None = None   # (account, region) from a CDK manifest

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -26,13 +25,12 @@ from rumpolicy.load.options import LoadOptions
 from rumpolicy.load.source import ParsedSource
 from rumpolicy.model import (AppMonitor, Environment, Inventory, Node, PolicyDocument, PolicyRef, ResourcePolicy,
                              Role, parse_policy)
-from rumpolicy.model.inputs import InputFile, UndecidedCheck
+from rumpolicy.model.inputs import IAM_POLICY, NOT_RUM_RELATED, InputFile, UndecidedCheck
 from rumpolicy.model.locator import SourceLocator
 from rumpolicy.model.policy import Problem, Statement, type_name
 from rumpolicy.model.symbols import OPAQUE, token
+from rumpolicy.records import value_type
 
-IAM_POLICY = "iam-policy"
-NOT_RUM_RELATED = "iam-policy (not RUM-related)"   # set on the InputFile: recognized, but nothing to check
 
 DECLARED_SOURCE = "<--app-monitor>"
 POLICY_KEYS = frozenset({"Version", "Id", "Statement"})
@@ -52,8 +50,10 @@ def is_policy(data: dict, keys: set[str]) -> bool:
 
 # --- declared monitors ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class MonitorArn:
+    """The parts of an app monitor's ARN."""
+
     partition: str
     region: str
     account: str
@@ -111,8 +111,10 @@ def decoded(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class _Arn:
+    """The five fields of an ARN."""
+
     partition: str
     service: str
     region: str

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Final
 
 from rumpolicy.aws import dns_suffix
@@ -30,6 +29,7 @@ from rumpolicy.findings import join_pointer
 from rumpolicy.model.arns import iam_path
 from rumpolicy.model.symbols import (ATTR, IMPORT, MARK, OPAQUE, PARAM, PSEUDO, REF, Unknown, parts,
                                      render, symbols_in, token)
+from rumpolicy.records import value_type
 
 PSEUDO_PARAMETERS: Final = frozenset({
     "AWS::AccountId", "AWS::NotificationARNs", "AWS::Partition", "AWS::Region", "AWS::StackId",
@@ -50,7 +50,7 @@ _NAMED_BY: Final[Mapping[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class StackEnv:
     """Where the stack will be deployed, as far as the user said.
 

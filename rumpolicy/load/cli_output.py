@@ -28,7 +28,6 @@ raises on input. Values are kept as written, so a rule can say what is wrong wit
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
@@ -43,6 +42,7 @@ from rumpolicy.model import (AppMonitor, Environment, IdentityPool, ManagedPolic
 from rumpolicy.model.locator import SourceLocator, child
 from rumpolicy.model.policy import type_name
 from rumpolicy.model.symbols import OPAQUE, has_symbols, token
+from rumpolicy.records import value_type
 
 GET_ROLE = "cli:iam:get-role"
 GET_ROLE_POLICY = "cli:iam:get-role-policy"
@@ -132,7 +132,7 @@ def _arn_name(arn: str) -> str | None:
     return parsed.resource.rsplit("/", 1)[-1] if parsed and "/" in parsed.resource else None
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class _Sibling:
     """Another recognized file in the folder of the file being loaded."""
 

@@ -15,13 +15,12 @@ from rumpolicy.findings import Location, Span
 from rumpolicy.load import Candidate, _cdk_source_line, cdk_note
 from rumpolicy.load.cfn_intrinsics import StackEnv
 from rumpolicy.load.cloudformation import is_template, load_template
-from rumpolicy.load.iam_json import declared_monitor, load_document, recognize
 from rumpolicy.load.options import LoadOptions
 from rumpolicy.load.source import NOT_REGULAR, FileBytes, ParsedSource, SourceError, parse_text, regular_file_error
 from rumpolicy.load.suppressions import comment_marks
 from rumpolicy.load.terraform_kinds import is_configuration, is_plan, is_variables
-from rumpolicy.load.webclient import (WebProjects, is_client_config, is_web_source, load_client_config,
-                                      load_json5_client_config, load_web_source)
+# The web client's loaders (parsers, grammars) are imported only for a run that has web client inputs.
+from rumpolicy.load.web_projects import WebProjects, is_client_config, is_web_source
 from rumpolicy.model.inputs import InputFile, RuleFailure
 from rumpolicy.chain.link import drop_unrelated, link, link_clients
 from rumpolicy.model.policy import Problem
@@ -159,7 +158,9 @@ def load_candidates(candidates: list[Candidate], options: LoadOptions) -> Invent
         if candidate.problems or candidate.note:
             result.files.append(_reported(candidate))
             continue
-        problem = regular_file_error(candidate.path)
+        # Contents handed over (standard input) are no file on disk to vouch for.
+        given = candidate.read is not None and candidate.read.given
+        problem = None if given else regular_file_error(candidate.path)
         if problem is not None:
             # Never opened: a FIFO would block the run and a device may never end. A walked one is not an
             # input anyone wrote (a socket of a dev server, a named pipe); a named one, or any file that
@@ -185,7 +186,11 @@ def load_candidates(candidates: list[Candidate], options: LoadOptions) -> Invent
         if candidate.cdk_sniff:
             sniffs.loaded[candidate.path] = _cdk_source_line(candidate.path, data)
     projects.finish()
-    declared = [declared_monitor(arn) for arn in options.app_monitors]
+    declared = []
+    if options.app_monitors:
+        from rumpolicy.load.iam_json import declared_monitor
+
+        declared = [declared_monitor(arn) for arn in options.app_monitors]
     if declared and not groups:
         groups["<declared>"] = Inventory()
     for folder in sorted(groups):
@@ -249,6 +254,8 @@ def _json5(candidate: Candidate, file: InputFile, data: FileBytes, options: Load
     text = _text(data)
     if text is None:
         return None
+    from rumpolicy.load.webclient import load_json5_client_config
+
     return load_json5_client_config(candidate.path, file, options.max_file_size, text=text, projects=projects)
 
 
@@ -260,6 +267,8 @@ def _load_one(candidate: Candidate, file: InputFile, data: FileBytes, options: L
         return
     if is_web_source(candidate.path):
         # HTML, JavaScript, TypeScript: the web client's snippet or constructor (rumpolicy.load.webclient).
+        from rumpolicy.load.webclient import load_web_source
+
         loaded = load_web_source(candidate.path, file, options.max_file_size, walked=not candidate.explicit,
                                  data=data, projects=projects)
         if loaded is not None:
@@ -307,6 +316,8 @@ def _load_one(candidate: Candidate, file: InputFile, data: FileBytes, options: L
         result.extend(_linked_template(parsed, file, env, options))
         return
     if is_client_config(parsed.data):
+        from rumpolicy.load.webclient import load_client_config
+
         result.extend(load_client_config(parsed, file, options.max_file_size, projects=projects))
         result.files.append(file)
         return
@@ -319,6 +330,9 @@ def _load_one(candidate: Candidate, file: InputFile, data: FileBytes, options: L
         file.error_location = Location(candidate.path, pointer, parsed.span_for(pointer))
         result.files.append(file)
         return
+    # IAM policies and AWS CLI output: their loaders are imported only for a run that has such a file.
+    from rumpolicy.load.iam_json import load_document, recognize
+
     kind = recognize(parsed.data)
     if kind is None:
         if candidate.explicit:
@@ -353,12 +367,16 @@ def _declared_twice(group: Inventory, declared) -> bool:
     return False
 
 
-def load_decoded_template(source: str, data: object, options: LoadOptions) -> Inventory:
+def load_decoded_template(source: str, data: object, options: LoadOptions, *,
+                          spans: dict[str, Span] | None = None, text: str | None = None) -> Inventory:
     """A template another tool has already decoded (cfn-lint, after its transforms), loaded and linked as
-    ``load_candidates`` loads a template file; its line numbers are the other tool's to find."""
+    ``load_candidates`` loads a template file. ``spans``: the other tool's position of each JSON pointer;
+    ``text``: the file's text, for its suppression comments."""
     file = InputFile(source, True, kind="cloudformation")
+    if text is not None:
+        file.marks.extend(comment_marks(source, text))
     env = StackEnv(partition=options.partition, region=options.region, account=options.account)
-    group = _linked_template(ParsedSource(source, "json", data, {}), file, env, options)
+    group = _linked_template(ParsedSource(source, "json", data, spans or {}), file, env, options)
     group.files.append(file)
     return group
 

@@ -8,10 +8,11 @@ functions make the records of reads the audit's ``--deadline`` stopped waiting f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterable
 
 from rumpolicy.aws import POOL_ID, UNAUTHENTICATED
+from rumpolicy.records import record, value_type
 
 # The code of a call the audit's --deadline did not let through (rumpolicy.audit.deadline), and how its reason starts.
 DEADLINE_REACHED = "DeadlineReached"
@@ -32,7 +33,7 @@ def pool_region(pool_id: str) -> str | None:
     return match.group("region") if match else None
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class Gap:
     """Something the audit could not read, and why."""
 
@@ -47,7 +48,7 @@ class Gap:
         return self.reason.startswith(DEADLINE_REASON)
 
 
-@dataclass
+@record
 class RegionData:
     account: str
     region: str
@@ -92,7 +93,7 @@ class RegionData:
             self.pool_ids.append(pool_id)
 
 
-@dataclass
+@record
 class PoolData:
     pool_id: str
     region: str
@@ -104,7 +105,7 @@ class PoolData:
     gaps: list[Gap] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class UnreadPart:
     """A part of a role that could not be read: its permissions stay undecided, never "none"."""
 
@@ -113,13 +114,13 @@ class UnreadPart:
     reason: str
 
 
-@dataclass
+@record
 class RoleRecord:
     detail: dict                                     # shaped like a GetAccountAuthorizationDetails RoleDetail
     unread: list[UnreadPart] = field(default_factory=list)
 
 
-@dataclass
+@record
 class ManagedRecord:
     arn: str
     policy: dict | None = None                       # GetPolicy's Policy
@@ -129,7 +130,7 @@ class ManagedRecord:
     failed_call: str | None = None
 
 
-@dataclass
+@record
 class RoleData:
     records: dict[str, RoleRecord] = field(default_factory=dict)    # role ARN -> the role
     unread: dict[str, str] = field(default_factory=dict)            # role ARN -> why it was not read
@@ -160,14 +161,14 @@ def managed_arns(records: Iterable[RoleRecord]) -> list[str]:
     return sorted({a for a in arns if isinstance(a, str)})
 
 
-@dataclass
+@record
 class ScpLevelData:
     target_id: str
     target_type: str
     policies: list[tuple[dict, str | None]]          # (PolicySummary, Content JSON string or None)
 
 
-@dataclass
+@record
 class OrgData:
     applies: bool = True
     why_not: str | None = None                       # why no SCP binds the account
@@ -176,7 +177,7 @@ class OrgData:
     gaps: list[Gap] = field(default_factory=list)
 
 
-@dataclass
+@record
 class AccountData:
     """Everything read about one account."""
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from rumpolicy.records import value_type
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class LoadOptions:
+    """What loading needs besides the files: the command line's and the configuration's settings for the inputs."""
+
     app_monitors: tuple[str, ...] = ()     # --app-monitor ARN: monitors bare permission policies must serve
     region: str | None = None              # --region: pins AWS::Region (else symbolic)
     account: str | None = None             # --account: pins AWS::AccountId (else symbolic)

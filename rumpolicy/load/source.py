@@ -19,15 +19,11 @@ import re
 import stat
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-import yaml
-from yaml.constructor import SafeConstructor
-from yaml.nodes import ScalarNode
-from yaml.resolver import Resolver
-
 from rumpolicy.findings import Span, escape_pointer_token
+from rumpolicy.load.pyyaml import Resolver, SafeConstructor, ScalarNode, yaml
+from rumpolicy.records import record
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 200
@@ -45,7 +41,7 @@ class SourceError(Exception):
         self.span = span
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ParsedSource:
     """Plain data parsed from one file, with the position of every value that has one."""
 
@@ -143,7 +139,7 @@ class FileBytes:
     for both, so the file is not read twice. A file too large to read whole has only its head read, once.
     """
 
-    __slots__ = ("path", "max_bytes", "_raw", "_error", "_head", "_text", "_text_error", "too_large")
+    __slots__ = ("path", "max_bytes", "_raw", "_error", "_head", "_text", "_text_error", "too_large", "given")
 
     def __init__(self, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.path = path
@@ -154,6 +150,19 @@ class FileBytes:
         self._text: str | None = None
         self._text_error: SourceError | None = None
         self.too_large = False                   # refused for its size (before or after reading it)
+        self.given = False                       # the contents were handed over (standard input), not read
+
+    @classmethod
+    def of(cls, path: str, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> FileBytes:
+        """Contents named ``path`` that are no file's (``rumpolicy check -`` reads them from standard input):
+        ``raw`` as far as it was read, which is refused above ``max_bytes`` as a file would be."""
+        data = cls(path, max_bytes)
+        data.given = True
+        data._raw = raw
+        if len(raw) > max_bytes:
+            data.too_large = True
+            data._error = SourceError(_too_large(len(raw), max_bytes))
+        return data
 
     @property
     def touched(self) -> bool:

@@ -10,7 +10,7 @@ the names an expression refers to (``var``, ``local``, ``module``, ``data``, res
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Callable
 
 from rumpolicy.aws import partition_of_region
@@ -28,13 +28,14 @@ from rumpolicy.model import Unknown
 from rumpolicy.model.inputs import UndecidedCheck
 from rumpolicy.model.policy import Problem
 from rumpolicy.model.symbols import MARK, PARAM, as_terraform, token
+from rumpolicy.records import value_type
 
 MAX_MODULE_DEPTH = 16
 # Arguments of a module block that are not the module's input variables.
 MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class Given:
     """A value given for a variable: an expression and where to evaluate it (None: constants only)."""
 
@@ -43,7 +44,7 @@ class Given:
     scope: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class _NotFollowed:
     reason: str
 

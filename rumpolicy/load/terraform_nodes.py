@@ -7,10 +7,11 @@ node keeps the ``Span`` of the first token it is written with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from rumpolicy.findings import Span
+from rumpolicy.records import record
 
 if TYPE_CHECKING:
     from rumpolicy.load.terraform_syntax import JsonBody
@@ -144,7 +145,7 @@ class ForExpr(Expr):
 # Bodies and blocks
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Attribute:
     name: str
     expr: Expr
@@ -152,7 +153,7 @@ class Attribute:
     span: Span | None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Block:
     type: str
     labels: tuple[str, ...]
@@ -161,7 +162,7 @@ class Block:
     span: Span | None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Body:
     """Attributes and nested blocks as written. In the JSON syntax, which names are blocks depends on
     the schema, so a JSON body answers ``blocks(name)`` by reading that property as blocks."""
@@ -192,7 +193,7 @@ class Body:
         return any(b.type == kind for b in self.block_list)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ConfigFile:
     path: str
     body: Body

@@ -12,7 +12,6 @@ input at all stays unknown and is reported, never assumed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from rumpolicy.findings import Location
@@ -23,6 +22,7 @@ from rumpolicy.model.arns import iam_path
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.policy import Problem
 from rumpolicy.model.symbols import ATTR, MARK, REF, as_terraform, render, token
+from rumpolicy.records import value_type
 
 # The provider's defaults that decide a check when the attribute is not written.
 CLASSIC_FLOW_DEFAULT = False            # aws_cognito_identity_pool.allow_classic_flow
@@ -141,7 +141,7 @@ def attribute_token(address: str, name: str) -> str:
     return _attribute_token(address, name)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class _PolicyAttachment:
     subject: str
     role: Node

@@ -11,7 +11,7 @@ where the text is read, so that the suppression stage never reads the file again
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from rumpolicy.findings import Location, Span, join_pointer
 from rumpolicy.load.options import LoadOptions
@@ -22,6 +22,7 @@ from rumpolicy.load.terraform_nodes import Attribute, Block, ConfigFile
 from rumpolicy.load.terraform_syntax import parse_hcl, parse_json_config, parse_tfvars
 from rumpolicy.model.inputs import InputFile
 from rumpolicy.model.policy import Problem
+from rumpolicy.records import record
 
 TERRAFORM = "terraform"
 TERRAFORM_VARIABLES = "terraform-variables"
@@ -31,7 +32,7 @@ TERRAFORM_VARIABLES = "terraform-variables"
 # One folder's configuration
 
 
-@dataclass
+@record
 class ModuleSource:
     folder: str
     files: list[ConfigFile]

@@ -36,33 +36,29 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from rumpolicy.findings import Location, Span, escape_pointer_token
-from rumpolicy.load.source import DEFAULT_MAX_BYTES, FileBytes, ParsedSource, SourceError, parse_json, read_text
+from rumpolicy.load.source import DEFAULT_MAX_BYTES, FileBytes, ParsedSource, SourceError, read_text
 from rumpolicy.load.suppressions import comment_marks
+from rumpolicy.load.web_projects import CONFIG_RECOGNIZED_BY, WebProjects, is_client_config
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.policy import Node, Problem, type_name
 from rumpolicy.model.resources import Inventory, WebClientConfig
 from rumpolicy.model.symbols import Unknown
 from rumpolicy.paths import present
+from rumpolicy.records import record, value_type
 
-WEB_SOURCE_EXTENSIONS = frozenset({".html", ".htm", ".js", ".mjs", ".jsx", ".ts", ".tsx"})
 # Bytes that a file holding a RUM web client contains; files without any of them are not parsed.
 MARKERS = (b"AwsRum", b"aws-rum-web", b"@aws-rum/", b"identityPoolId", b"cwr(", b"cwr.js", b"cwr-slim.js")
 SOURCE_KIND = "web-client"
 CONFIG_KIND = "web-client-config"
-CONFIG_RECOGNIZED_BY = ("applicationRegion", "identityPoolId", "guestRoleArn", "endpoint", "signing", "appMonitorName")
 CDN_ARGUMENTS = ("namespace", "applicationId", "applicationVersion", "applicationRegion", "clientUrl", "config",
                  "remoteConfig")
 NPM_ARGUMENTS = ("applicationId", "applicationVersion", "applicationRegion", "config")
 GRAMMARS = {".ts": "typescript", ".tsx": "tsx"}
-JAVASCRIPT_TYPES = {"", "text/javascript", "application/javascript", "module", "text/ecmascript",
-                    "application/ecmascript", "text/jsx", "text/babel"}
 # https://dataplane.rum.<region>.<DNS suffix of the region's partition>
 DATAPLANE_HOST = re.compile(r"^dataplane\.rum\.(?P<region>[a-z0-9-]+)\.(amazonaws\.com(\.cn)?|amazonaws\.eu|"
                             r"c2s\.ic\.gov|sc2s\.sgov\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)\.?$")
@@ -71,12 +67,6 @@ CLIENT_URL_VERSION = (re.compile(r"/(?P<version>\d+(?:\.(?:\d+|x|\*)){0,2})/cwr(
 DIRECTIVE = re.compile(r"rumpolicy:\s*app-monitor\b(?P<rest>.*)", re.S)
 DIRECTIVE_NAME = re.compile(r"^\s*[=:]?\s*(?P<name>[.\-_#/A-Za-z0-9]+)(\s|-->|\*/|$)")
 MAX_PACKAGE_LEVELS = 32
-# RUM-CLIENT-007: a signing client without an identity pool needs `setAwsCredentials` somewhere in its web
-# project. Any mention counts (a comment, the library's own bundle), so the rule errs towards silence; the
-# project's scripts and pages are read up to this many files, each within --max-file-size.
-CREDENTIALS_COMMAND = b"setAwsCredentials"
-PROJECT_SCRIPT_EXTENSIONS = WEB_SOURCE_EXTENSIONS | {".cjs", ".mts", ".cts", ".vue", ".svelte", ".astro"}
-MAX_PROJECT_FILES = 5000
 # The type aws-rum-web expects of each value rumpolicy reads (its `AwsRumConfig` and constructor
 # arguments; rumpolicy's own JSON config keys). A value of another type is a RUM-SRC-000 error, never a
 # pass: `"identityPoolId": ["us-east-1:..."]` gives the client no pool it can use. Null (`undefined` in
@@ -91,7 +81,7 @@ COOKIE_TYPES = {"unique": BOOLEAN}
 OWN_CONFIG_TYPES = {"appMonitorName": STRING, "clientBuild": STRING, "clientVersion": STRING}
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class WrongType(Unknown):
     """A value of the wrong type: reported once as RUM-SRC-000 by the loader; the rules pass it over."""
 
@@ -103,10 +93,6 @@ def _typed(name: str, value: Any, expected: tuple[type, str], where: Location, p
         return value
     problems.append(Problem(f"`{name}` must be {what}, not {type_name(value)}", where))
     return WrongType(f"`{name}` is {type_name(value)}, not {what}")
-
-
-def is_web_source(path: str) -> bool:
-    return Path(path).suffix.lower() in WEB_SOURCE_EXTENSIONS
 
 
 def worth_parsing(path: str, max_bytes: int, data: FileBytes | None = None) -> bool:
@@ -121,11 +107,6 @@ def worth_parsing(path: str, max_bytes: int, data: FileBytes | None = None) -> b
     except SourceError:
         return not data.too_large      # let the real read report any other problem
     return any(marker in content for marker in MARKERS)
-
-
-def is_client_config(data: Any) -> bool:
-    """A JSON config file of the web client: ``applicationId`` next to the client's own keys."""
-    return isinstance(data, dict) and "applicationId" in data and any(k in data for k in CONFIG_RECOGNIZED_BY)
 
 
 # --- loading --------------------------------------------------------------------------------------------
@@ -281,51 +262,7 @@ def _inventory(clients: list[WebClientConfig]) -> Inventory:
 # --- HTML and JavaScript --------------------------------------------------------------------------------
 
 
-class _Page(HTMLParser):
-    """The inline scripts, comments and Content-Security-Policy ``<meta>`` elements of an HTML page."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.scripts: list[tuple[int, int, str]] = []        # (line, 0-based column, text)
-        self.comments: list[tuple[Span, str]] = []
-        self.policies: list[tuple[Span, str]] = []
-        self._script: list | None = None
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        values = {k: (v or "") for k, v in attrs}
-        if tag == "script":
-            kind = values.get("type", "").strip().lower()
-            self._script = [] if kind in JAVASCRIPT_TYPES and "src" not in values else None
-        elif tag == "meta" and values.get("http-equiv", "").strip().lower() == "content-security-policy":
-            line, column = self.getpos()
-            self.policies.append((Span(line, column + 1), values.get("content", "")))
-
-    def handle_data(self, data: str) -> None:
-        if self._script is not None:
-            if not self._script:
-                self._script.append(self.getpos())
-            self._script.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script":
-            self._flush()
-
-    def handle_comment(self, data: str) -> None:
-        line, column = self.getpos()
-        self.comments.append((Span(line, column + 1), data))
-
-    def _flush(self) -> None:
-        if self._script:
-            (line, column), *chunks = self._script
-            self.scripts.append((line, column, "".join(chunks)))
-        self._script = None
-
-    def close(self) -> None:
-        super().close()
-        self._flush()
-
-
-@dataclass
+@record
 class _Found:
     """One client call, evaluated, before it becomes a ``WebClientConfig``."""
 
@@ -355,7 +292,9 @@ class _Source:
         comments: list[tuple[Span, str]] = []
         policies: list[tuple[Span, str]] = []
         if suffix in (".html", ".htm"):
-            page = _Page()
+            from rumpolicy.load.webclient_html import Page   # html.parser only when a page is read
+
+            page = Page()
             try:
                 page.feed(self.text)
                 page.close()
@@ -601,129 +540,6 @@ def _project_credentials(client: WebClientConfig, projects: WebProjects) -> None
     the client may be outside the input, so it stays not known."""
     if _needs_credentials_call(client):
         projects.credentials(client, only_when_found=True)
-
-
-def _project_mentions_credentials(folder: Path, max_bytes: int,
-                                  known: dict[str, bool | None] | None = None) -> bool | None:
-    """Does a script or page of the web project below ``folder`` mention `setAwsCredentials`?
-
-    False only when every one of them was read; None when one was above ``max_bytes``, unreadable, or
-    the project has more than MAX_PROJECT_FILES of them. Folders the walker skips (node_modules,
-    .git ...) and hidden ones are not part of the project's own code. ``known``: by real path, what the
-    files already read in this run say (None: above the limit or unreadable); the others are read
-    once and added to it.
-    """
-    from rumpolicy.load import SKIP_DIRS
-
-    known = {} if known is None else known
-    complete, seen = True, 0
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            if Path(name).suffix.lower() not in PROJECT_SCRIPT_EXTENSIONS:
-                continue
-            seen += 1
-            if seen > MAX_PROJECT_FILES:
-                return None
-            path = os.path.join(root, name)
-            real = os.path.realpath(path)
-            if real not in known:
-                known[real] = _mentions_credentials(FileBytes(path, max_bytes))
-            mentions = known[real]
-            if mentions:
-                return True
-            if mentions is None:
-                complete = False
-    return False if complete else None
-
-
-def _mentions_credentials(data: FileBytes) -> bool | None:
-    """Whether a file mentions `setAwsCredentials`; None when it is above the size limit or unreadable.
-
-    FileBytes refuses FIFOs, sockets and devices: a pipe named app.js must not block the run.
-    """
-    try:
-        return CREDENTIALS_COMMAND in data.raw()
-    except SourceError:
-        return None
-
-
-# The files of a web project that tell the build and version of its client.
-PACKAGE_FILES = frozenset({"package.json", "package-lock.json"})
-
-
-class WebProjects:
-    """What the web client loaders read of the projects around the clients, each file once per run.
-
-    The run's loader hands over what it read of its inputs: ``package.json`` and ``package-lock.json``
-    (``file``, kept for the clients' build and version) and whether each script or page mentions
-    `setAwsCredentials` (``saw``). The project scans of RUM-CLIENT-007 wait for ``finish``, when every
-    input has been read, so that they read only the project files that are not inputs. Not ``deferred``
-    (a file loaded on its own), a client's project is scanned at once.
-    """
-
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, *, deferred: bool = True) -> None:
-        self.max_bytes = max_bytes
-        self.deferred = deferred
-        self.packages: dict[str, FileBytes] = {}                       # real path -> its bytes
-        self.parsed: dict[tuple[str, str], ParsedSource | None] = {}   # (real path, as shown) -> parsed
-        self.mentions: dict[str, bool | None] = {}                     # real path -> mentions setAwsCredentials
-        self.scans: dict[str, bool | None] = {}                        # origin -> project_sets_credentials
-        self.pending: list[tuple[WebClientConfig, bool]] = []
-
-    def file(self, path: str, max_bytes: int) -> FileBytes:
-        """The bytes of an input file, shared with the package reads when it is a package file."""
-        if os.path.basename(path) not in PACKAGE_FILES:
-            return FileBytes(path, max_bytes)
-        real = os.path.realpath(path)
-        data = self.packages.get(real)
-        if data is None or data.max_bytes != max_bytes:
-            data = self.packages[real] = FileBytes(path, max_bytes)
-        return data
-
-    def saw(self, path: str, data: FileBytes) -> None:
-        """What a loader read of a project script or page: whether it mentions `setAwsCredentials`."""
-        if data.touched and Path(path).suffix.lower() in PROJECT_SCRIPT_EXTENSIONS:
-            self.mentions[os.path.realpath(path)] = _mentions_credentials(data)
-        elif os.path.basename(path) in PACKAGE_FILES:
-            data.keep_text_only()      # kept for the clients' build and version: as text only
-
-    def package(self, path: Path, shown: str) -> ParsedSource | None:
-        """A project file read for context only: when it is unreadable, the facts it would give stay unknown."""
-        if not path.is_file():
-            return None
-        real = os.path.realpath(path)
-        key = (real, shown)
-        if key not in self.parsed:
-            data = self.packages.get(real)
-            if data is None:
-                data = self.packages[real] = FileBytes(str(path), self.max_bytes)
-            try:
-                self.parsed[key] = parse_json(data.text(), shown)
-            except SourceError:
-                self.parsed[key] = None
-        return self.parsed[key]
-
-    def credentials(self, client: WebClientConfig, only_when_found: bool = False) -> None:
-        """Settle ``client.project_sets_credentials`` from its project (at ``finish`` when deferred).
-        ``only_when_found``: set it only when the project mentions the call (a JSON config's client)."""
-        if self.deferred:
-            self.pending.append((client, only_when_found))
-        else:
-            self._settle(client, only_when_found)
-
-    def finish(self) -> None:
-        pending, self.pending = self.pending, []
-        for client, only_when_found in pending:
-            self._settle(client, only_when_found)
-
-    def _settle(self, client: WebClientConfig, only_when_found: bool) -> None:
-        origin = client.origin
-        if origin not in self.scans:
-            self.scans[origin] = _project_mentions_credentials(Path(origin), self.max_bytes, self.mentions)
-        found = self.scans[origin]
-        if found or not only_when_found:
-            client.project_sets_credentials = found
 
 
 # --- package.json: build, version and the web project the client belongs to --------------------------

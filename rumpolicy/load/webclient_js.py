@@ -14,12 +14,13 @@ text is parsed on its own and shifted to where it starts in the HTML.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from typing import Any
 
 from rumpolicy.findings import Span, escape_pointer_token
 from rumpolicy.model.symbols import Unknown
+from rumpolicy.records import record
 
 # Packages whose `AwsRum` class starts a client, and the build each one is.
 PACKAGES = {"aws-rum-web": "full", "@aws-rum/web-slim": "slim"}
@@ -105,7 +106,7 @@ def parse_number(raw: str) -> int | float | None:
     return int(value) if value.is_integer() and re.fullmatch(r"\d+", text) else value
 
 
-@dataclass
+@record
 class ClientCall:
     """One place that starts a web client: the CDN loader or ``new AwsRum(...)``."""
 
@@ -116,7 +117,7 @@ class ClientCall:
     build_span: Span | None = None
 
 
-@dataclass
+@record
 class Script:
     """One parsed piece of JavaScript: a file, or a ``<script>`` element shifted to its place in the page."""
 
@@ -295,7 +296,7 @@ def _command(call, callee) -> str | None:
 # --- evaluating literals --------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class Evaluation:
     """Values with the position of each (pointer -> span), and the objects that are open to other keys."""
 

@@ -11,14 +11,14 @@ of their literal parts. Nothing here raises on odd input: what does not parse is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 # The id grammars live in rumpolicy.aws; re-exported here for the modules that still import them from this one.
 from rumpolicy.aws import ACCOUNT_ID, POOL_ID, REGION, ROLE_NAME, ROLE_PATH  # noqa: F401
 from rumpolicy.model.symbols import MARK, REF, Symbol, has_symbols, parts, render, wildcard_form
+from rumpolicy.records import value_type
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Arn:
     """``arn:partition:service:region:account:resource``; every field a string, possibly symbolic."""
 

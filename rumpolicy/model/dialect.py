@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 
 from rumpolicy.model.arns import STACK_PSEUDO, is_literal
@@ -28,6 +27,7 @@ from rumpolicy.model.resources import (AppMonitor, IdentityPool, Resource, Resou
                                        WebClientConfig)
 from rumpolicy.model.symbols import (ATTR, IMPORT, MARK, OPAQUE, PARAM, PSEUDO, REF, TERRAFORM_PSEUDO, Symbol,
                                      has_symbols, parts, render)
+from rumpolicy.records import value_type
 
 
 class Dialect(StrEnum):
@@ -52,7 +52,7 @@ def dialect_of(resource: Resource) -> Dialect:
 
 # ----------------------------------------------------------------------------- property names
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class _Names:
     """One property's path in each dialect (``.`` separates nested properties and blocks)."""
 
@@ -133,7 +133,7 @@ def prop(resource: Resource, name: str) -> str:
 _TERRAFORM_PSEUDO = TERRAFORM_PSEUDO
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class _Target:
     """How a dialect speaks of the place it deploys to."""
 
@@ -213,7 +213,7 @@ def undecided_place(resource: Resource, what: str, subject_noun: str, subject_va
 
 # ----------------------------------------------------------------------------- snippets
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Block:
     """A nested configuration block in Terraform (``app_monitor_configuration { ... }``); a plain
     mapping in the other dialects."""
@@ -221,7 +221,7 @@ class Block:
     body: dict
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Encoded:
     """A JSON document held in a string property: ``jsonencode(...)`` in Terraform, a ``!Sub`` block
     string in CloudFormation, the document itself in API output."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from rumpolicy.findings import Location
 from rumpolicy.model.policy import Problem
+from rumpolicy.records import record, value_type
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class SuppressionMark:
     """A suppression as written in an input file, found by its loader while it read the file.
 
@@ -27,7 +28,13 @@ class SuppressionMark:
     pointer: str | None = None           # ... the JSON pointer prefix (metadata)
 
 
-@dataclass(eq=False)
+# The kind of a file that is an IAM policy, and of one that is a policy but has nothing RUM-related in it
+# (recognized, so not RUM-SRC-002's "not recognized", but nothing to check): ``InputFile.kind``.
+IAM_POLICY = "iam-policy"
+NOT_RUM_RELATED = "iam-policy (not RUM-related)"
+
+
+@record(eq=False)
 class InputFile:
     """One file the user gave or a walk found."""
 
@@ -55,7 +62,7 @@ class InputFile:
         return self.error_location or Location(self.path)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class UndecidedCheck:
     """A check that could not be decided, and why (from a rule or a loader)."""
 
@@ -68,8 +75,10 @@ class UndecidedCheck:
     key: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class RuleFailure:
+    """A rule that raised on a subject (RUM-SRC-003): the error, the trace and where the subject is."""
+
     rule_id: str
     subject: str
     error: str
@@ -77,7 +86,7 @@ class RuleFailure:
     trace: str = ""
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Suppression:
     """One ``ignore`` written by the user (comment, resource metadata or configuration entry).
 

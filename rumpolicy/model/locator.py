@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from rumpolicy.findings import Location, Span, join_pointer
+from rumpolicy.records import value_type
 
 
 class Locator(Protocol):
     def at(self, pointer: str) -> Location: ...
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class SourceLocator:
     """Locations inside one parsed file: spans come from the parser's source map."""
 
@@ -23,7 +23,7 @@ class SourceLocator:
         return Location(self.source, pointer, self.span_for(pointer))
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class EmbeddedLocator:
     """Locations inside a JSON document embedded as a string (a policy in a string property).
 
@@ -39,7 +39,7 @@ class EmbeddedLocator:
         return Location(here.source, self.base + pointer, here.span)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class FixedLocator:
     """Every pointer maps to one place (live accounts, CLI arguments)."""
 

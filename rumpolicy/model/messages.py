@@ -21,13 +21,13 @@ applies the ones that are edits on a node.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from rumpolicy.model.dialect import (Dialect, describe_place, dialect_of, policy_snippet, prop, property_snippet,
                                      render_for, resource_snippet, snippet, undecided_place)
 from rumpolicy.model.resources import Resource
 from rumpolicy.model.symbols import render
+from rumpolicy.records import value_type
 
 DEFAULT = "default"
 _FORMATTER = string.Formatter()
@@ -35,7 +35,7 @@ _FORMATTER = string.Formatter()
 
 # ----------------------------------------------------------------------------- parameters
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Prop:
     """Property ``name`` (its CloudFormation name) of ``resource``, as the resource's dialect names it."""
 
@@ -49,7 +49,7 @@ class Prop:
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Value:
     """A value of ``resource``'s input, written as its dialect writes deploy-time tokens."""
 
@@ -63,7 +63,7 @@ class Value:
         return render(self.value)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Place:
     """A region, account or partition as a phrase: ``us-east-1``, "the stack's region", ``account 1234...``."""
 
@@ -78,7 +78,7 @@ class Place:
         return f"{self.what} {render(self.value)}"
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class UndecidedPlace:
     """A comparison of places the input cannot decide, with what would make it hold (see ``undecided_place``)."""
 
@@ -95,7 +95,7 @@ class UndecidedPlace:
         return f"{self.what} {self.subject_noun} {render(self.subject_value)} {render(self.monitor_value)}"
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Said:
     """A phrase already worded elsewhere (a loader's problem, another rule's undecided check), with the
     identity it keeps when its wording changes."""
@@ -110,7 +110,7 @@ class Said:
         return self.text if self.key is None else self.key
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Listed:
     """Several parameters as one phrase: ``a, b, c`` (or ``a, b and c`` with ``last="and"``)."""
 
@@ -218,7 +218,7 @@ def canonical_params(params: Mapping[str, object]) -> tuple[tuple[str, str], ...
 
 # ----------------------------------------------------------------------------- fixes
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class SetProperties:
     """Set properties of ``target`` (keys: CloudFormation names; nested paths per dialect)."""
 
@@ -230,7 +230,7 @@ class SetProperties:
         return property_snippet(self.target, dict(self.values), comment=self.comment)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class AddStatement:
     """Add one IAM statement to a policy of ``target`` (``attribute``: Terraform's attribute holding it)."""
 
@@ -243,7 +243,7 @@ class AddStatement:
         return policy_snippet(self.target, dict(self.statement), self.attribute, comment=self.comment)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class WriteResource:
     """Write ``body`` as the properties of ``target`` (a resource that the fix may create)."""
 
@@ -255,7 +255,7 @@ class WriteResource:
         return resource_snippet(self.target, dict(self.body), comment=self.comment)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class WriteTree:
     """A tree of configuration (a policy document, a block) as ``target``'s dialect writes it."""
 
@@ -267,7 +267,7 @@ class WriteTree:
         return snippet(self.target, self.tree, comment=self.comment)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Advice:
     """What to do that is not an edit of the input (run a command, change the web page, talk to AWS)."""
 

@@ -9,12 +9,12 @@ so, and the statement is marked ``unknown`` so that the evaluator never guesses 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from rumpolicy.findings import Location
 from rumpolicy.model.locator import EmbeddedLocator, Locator, child
 from rumpolicy.model.symbols import Unknown
+from rumpolicy.records import value_type
 
 STATEMENT_KEYS = {
     "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
@@ -23,7 +23,7 @@ STATEMENT_KEYS = {
 SET_QUALIFIERS = ("ForAnyValue:", "ForAllValues:")
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Node:
     """A value from the input together with where it was written."""
 
@@ -31,7 +31,7 @@ class Node:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Problem:
     """The input does not fit the expected grammar here."""
 
@@ -39,7 +39,7 @@ class Problem:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class ConditionClause:
     """One ``operator: {key: values}`` pair of a Condition block."""
 
@@ -74,7 +74,7 @@ class ConditionClause:
         return self.key.lower() == name.lower()
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Principal:
     """``Principal`` or ``NotPrincipal``: the bare ``"*"`` or a map of type -> values."""
 
@@ -89,8 +89,10 @@ class Principal:
         return {k for k, _ in self.entries}
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Statement:
+    """One statement of a policy document, its elements as written, each with where it is."""
+
     index: int
     location: Location
     fields: dict[str, Location]                    # element name as written -> location of its key
@@ -124,8 +126,11 @@ class Statement:
         return [n.value for n in self.actions or () if isinstance(n.value, str)]
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class PolicyDocument:
+    """A parsed IAM policy document: its statements, and the problems or unknowns that kept parts of it from being
+    read."""
+
     location: Location
     version: str | None = None
     statements: tuple[Statement, ...] = ()
@@ -364,7 +369,7 @@ def parse_policy(value: Any, pointer: str, where: Locator, *, name: str | None =
                           unknown=unknown, text_bytes=text_bytes, name=name)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class PolicyRef:
     """A policy that applies to a role: its document when the input has it, else just its ARN."""
 

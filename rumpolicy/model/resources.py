@@ -8,17 +8,20 @@ Strings may hold symbolic tokens (``rumpolicy.model.symbols``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 
 from rumpolicy.findings import Location
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.policy import Node, PolicyDocument, PolicyRef
 from rumpolicy.model.symbols import Unknown
+from rumpolicy.records import record, value_type
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Resource:
+    """What every resource of the model has: how findings name it, where it is declared, and its kind."""
+
     subject: str              # logical id, Terraform address, ARN or pool id: how findings name it
     location: Location        # where the resource is declared
     kind: str                 # "AWS::RUM::AppMonitor", "aws_rum_app_monitor", "rum get-app-monitor" ...
@@ -27,7 +30,7 @@ class Resource:
         return f"<{type(self).__name__} {self.subject}>"
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Environment:
     """Where a resource lives. Values may be symbolic (``${AWS::Region}`` of a stack not yet deployed)."""
 
@@ -37,7 +40,7 @@ class Environment:
     url_suffix: str = "amazonaws.com"
 
 
-@dataclass(eq=False, repr=False)
+@record(eq=False, repr=False)
 class ResourcePolicy(Resource):
     """The resource-based policy of an app monitor (at most one applies per monitor)."""
 
@@ -47,8 +50,10 @@ class ResourcePolicy(Resource):
     monitor: AppMonitor | None = None       # linked
 
 
-@dataclass(eq=False, repr=False)
+@record(eq=False, repr=False)
 class AppMonitor(Resource):
+    """A CloudWatch RUM app monitor: name, domain, authorization settings and the chain it names."""
+
     env: Environment = field(default_factory=lambda: Environment("aws", "", ""))
     name: Node | None = None
     domain: Node | None = None
@@ -87,7 +92,7 @@ class AppMonitor(Resource):
         return self.resource_policies[0] if self.resource_policies else None
 
 
-@dataclass(eq=False, repr=False)
+@record(eq=False, repr=False)
 class RoleAttachment(Resource):
     """``AWS::Cognito::IdentityPoolRoleAttachment`` / ``get-identity-pool-roles``."""
 
@@ -103,8 +108,10 @@ class RoleAttachment(Resource):
         return self.roles.get(role_type)
 
 
-@dataclass(eq=False, repr=False)
+@record(eq=False, repr=False)
 class IdentityPool(Resource):
+    """A Cognito identity pool: whether it admits guests, its flows, and the roles attached to it."""
+
     env: Environment = field(default_factory=lambda: Environment("aws", "", ""))
     pool_id: str | None = None              # literal "us-east-1:..." or a symbolic token
     name: Node | None = None
@@ -125,7 +132,7 @@ class IdentityPool(Resource):
         return self.env.region or None
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class UnnamedPool:
     """An identity pool no monitor names, with the attachment that gives it an `unauthenticated` role."""
 
@@ -135,16 +142,20 @@ class UnnamedPool:
     role: Role | None = None                # the role of the input with that ARN, if any
 
 
-@dataclass(eq=False, repr=False)
+@record(eq=False, repr=False)
 class ManagedPolicy(Resource):
+    """A customer managed IAM policy and the roles it is attached to."""
+
     arn: str | None = None
     name: str | None = None
     document: PolicyDocument | None = None
     attached_role_names: list[Node] = field(default_factory=list)   # AWS::IAM::ManagedPolicy.Roles
 
 
-@dataclass(eq=False, repr=False)
+@record(eq=False, repr=False)
 class Role(Resource):
+    """An IAM role: its trust policy, its permission policies and boundary."""
+
     env: Environment = field(default_factory=lambda: Environment("aws", "", ""))
     name: str | None = None                 # may be symbolic (generated name)
     arn: str | None = None
@@ -157,7 +168,7 @@ class Role(Resource):
     tags: dict[str, str] | None = None      # live accounts: the role's tags (aws:PrincipalTag); None: not known
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class MonitorUse:
     """One way a guest role serves a monitor."""
 
@@ -166,7 +177,7 @@ class MonitorUse:
     via: Location                           # where the link is written
 
 
-@dataclass(eq=False, repr=False)
+@record(eq=False, repr=False)
 class GuestRole(Resource):
     """A role that browsers assume: named as a monitor's GuestRoleArn, attached as a pool's
     unauthenticated role, or a bare permission policy given with ``--app-monitor``."""
@@ -187,7 +198,7 @@ class GuestRole(Resource):
         return {u.flow for u in self.uses if u.monitor is monitor}
 
 
-@dataclass(eq=False, repr=False)
+@record(eq=False, repr=False)
 class WebClientConfig(Resource):
     """One aws-rum-web client as a page or bundle configures it: a CDN snippet, ``new AwsRum(...)`` or a
     JSON config file (``rumpolicy.load.webclient``). Values are Nodes as written; a value that is not a
@@ -271,7 +282,7 @@ class WebClientConfig(Resource):
         return True if written and cognito else None
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Inventory:
     """Everything one run has loaded, linked."""
 
@@ -295,7 +306,7 @@ class Inventory:
             getattr(self, name).extend(getattr(other, name))
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class ScpLevel:
     """One level of an organization above an account (root, an OU, the account itself) and its SCPs."""
 
@@ -304,7 +315,7 @@ class ScpLevel:
     policies: tuple[PolicyRef, ...]         # the SCPs attached there (document None: not readable)
 
 
-@dataclass(eq=False, repr=False)
+@record(eq=False, repr=False)
 class OrgPolicies(Resource):
     """The service control policies that bind the principals of one audited account (live audits only).
 

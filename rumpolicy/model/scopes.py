@@ -6,12 +6,12 @@ The audit fills them in (``rumpolicy.audit.runner``) and every report format sho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from rumpolicy.records import value_type
 
 CHECKED, PARTIAL, NOT_CHECKED = "checked", "partial", "not_checked"
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class CoverageEntry:
     """What part of a live audit was checked (``aws://ACCOUNT/REGION``), and why not where it was not."""
 

@@ -9,7 +9,9 @@ link up; comparing a token with a literal is undecidable, and the IAM evaluator 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from rumpolicy.records import value_type
 
 MARK = "\x00"
 _TOKEN = re.compile("\x00([^\x00]*)\x00")
@@ -51,8 +53,10 @@ def has_symbols(value: object) -> bool:
     return isinstance(value, str) and MARK in value
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Symbol:
+    """A value known only at deploy time (a parameter, pseudo parameter, attribute, import), as a token in text."""
+
     kind: str
     detail: str
     dialect: str = field(default="", compare=False)   # TERRAFORM for a Terraform input's pseudo parameter
@@ -110,7 +114,7 @@ def wildcard_form(value: str) -> str:
     return _TOKEN.sub("*", value)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Unknown:
     """A whole value (list, object, boolean ...) that cannot be resolved, and why."""
 

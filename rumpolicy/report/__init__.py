@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rumpolicy.engine import RunResult
 from rumpolicy.findings import Finding, Severity
 from rumpolicy.model.scopes import CoverageEntry
+from rumpolicy.records import value_type
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class FileTally:
     """What became of every file the run looked at, so that a summary never says "0 files checked" beside
     findings about a file: walked files passed over quietly are not counted, every other one is."""
@@ -52,8 +52,10 @@ class FileTally:
         return f"{self.total} file{'s' if self.total != 1 else ''}: {', '.join(parts)}"
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class Report:
+    """What a run found and what it covered: every report format renders one."""
+
     result: RunResult
     files_checked: int
     files: FileTally | None = None  # check: what became of each file (files_checked is its `checked`)

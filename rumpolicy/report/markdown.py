@@ -19,7 +19,6 @@ follow, as in the other formats.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -30,6 +29,7 @@ from rumpolicy.model.symbols import Unknown
 from rumpolicy.model.symbols import render as shown_value
 from rumpolicy.paths import is_file_source, project_path
 from rumpolicy.escape import visible
+from rumpolicy.records import value_type
 from rumpolicy.report import Report
 
 PASS, FAIL, WARN, UNKNOWN, NOT_USED = "pass", "FAIL", "warn", "unknown", "n/a"
@@ -39,7 +39,7 @@ PER_MONITOR_PERMISSION_RULES = ("RUM-PERM-001", "RUM-XREF-005")
 MONITOR_RULES = ("RUM-MON-", "RUM-XREF-001", "RUM-XREF-002", "RUM-XREF-003", "RUM-XREF-004")
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class ChainLink:
     name: str                       # "Identity pool"
     resource: str                   # what this monitor uses there ("us-east-1:...", "none")
@@ -47,7 +47,7 @@ class ChainLink:
     rule_ids: tuple[str, ...] = ()  # the findings behind the result
 
 
-@dataclass(frozen=True)
+@value_type(slots=False)
 class MonitorChain:
     group: str                      # aws://ACCOUNT/REGION, or the file the monitor is declared in
     monitor: str                    # its subject (ARN)

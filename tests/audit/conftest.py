@@ -18,6 +18,7 @@ import boto3
 import pytest
 
 from tests.aws_standin import DEFAULT_ACCOUNT, AwsStandin
+from tests.helpers import isolate_aws
 
 SERVICES = ("RUM", "COGNITO_IDENTITY", "IAM", "STS", "ORGANIZATIONS")
 REGION = "us-east-1"
@@ -118,16 +119,7 @@ class World:
 def world(moto_url, monkeypatch, tmp_path: Path) -> World:
     urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"), timeout=30).read()
     standin = AwsStandin(moto_url).start()
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION",
-                 "AWS_DEFAULT_REGION", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
-        monkeypatch.delenv(name, raising=False)
-    empty = tmp_path / "aws-empty"
-    empty.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    isolate_aws(monkeypatch, tmp_path)
     monkeypatch.setenv("AWS_ENDPOINT_URL", standin.url)
     for service in SERVICES:
         monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", standin.url)
