@@ -54,7 +54,8 @@ RULES = (
      '    unauthenticated = aws_iam_role.guest.arn\n'
      '  }\n'
      '}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-ATT-002',
      'attachment-role-key-invalid',
      'error',
@@ -80,7 +81,8 @@ RULES = (
      '```yaml\n'
      'Roles:\n'
      '  unauthenticated: !GetAtt GuestRole.Arn    # not "Unauthenticated" or "guest"\n'
-     '```'),
+     '```',
+     None),
     ('RUM-ATT-003',
      'attachment-targets-other-pool',
      'error',
@@ -135,7 +137,8 @@ RULES = (
      '    unauthenticated = aws_iam_role.guest.arn\n'
      '  }\n'
      '}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-CLIENT-001',
      'client-endpoint-wrong-region',
      'error',
@@ -181,7 +184,8 @@ RULES = (
      '}\n'
      '```\n'
      '\n'
-     'or use aws-rum-web 3.3 or later, which derives it from the region.'),
+     'or use aws-rum-web 3.3 or later, which derives it from the region.',
+     None),
     ('RUM-CLIENT-002',
      'unsigned-client-to-rum-endpoint',
      'error',
@@ -229,7 +233,8 @@ RULES = (
      '```javascript\n'
      'awsRum.setSigningConfigFactory(createSigningConfig);\n'
      'awsRum.setAwsCredentials(fromCognitoIdentityPool({ identityPoolId, clientConfig: { region } }));\n'
-     '```'),
+     '```',
+     None),
     ('RUM-CLIENT-003',
      'slim-client-ignores-identity-pool',
      'error',
@@ -266,7 +271,8 @@ RULES = (
      '\n'
      'awsRum.setSigningConfigFactory(createSigningConfig);\n'
      'awsRum.setAwsCredentials(fromCognitoIdentityPool({ identityPoolId, clientConfig: { region } }));\n'
-     '```'),
+     '```',
+     None),
     ('RUM-CLIENT-004',
      'monitors-share-credential-storage',
      'warning',
@@ -306,7 +312,8 @@ RULES = (
      "  identityPoolId: 'eu-west-1:00000000-0000-0000-0000-000000000000',\n"
      '  cookieAttributes: { unique: true },\n'
      '}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-CLIENT-005',
      'client-partition-not-amazonaws-com',
      'warning',
@@ -340,7 +347,8 @@ RULES = (
      'Set `endpoint` to the dataplane of the partition\n'
      '(`https://dataplane.rum.<region>.amazonaws.com.cn` in aws-cn), and supply credentials yourself\n'
      "with `setAwsCredentials` instead of `identityPoolId`, using an SDK that knows the partition's\n"
-     'endpoints.'),
+     'endpoints.',
+     None),
     ('RUM-CLIENT-006',
      'csp-blocks-rum-connections',
      'info',
@@ -379,7 +387,8 @@ RULES = (
      '<meta http-equiv="Content-Security-Policy" content="default-src \'self\';\n'
      "  connect-src 'self' https://dataplane.rum.eu-west-1.amazonaws.com\n"
      '  https://cognito-identity.eu-west-1.amazonaws.com https://sts.eu-west-1.amazonaws.com">\n'
-     '```'),
+     '```',
+     None),
     ('RUM-CLIENT-007',
      'signed-client-without-credentials',
      'error',
@@ -436,7 +445,8 @@ RULES = (
      '```\n'
      '\n'
      'or, when a resource-based policy admits unsigned events (RUM-RBP-006), turn signing off:\n'
-     '`signing: false`.'),
+     '`signing: false`.',
+     None),
     ('RUM-IAM-ORG-001',
      'scp-blocks-guests',
      'error',
@@ -486,7 +496,8 @@ RULES = (
      '               "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/rum-guest-*"}}}\n'
      '```\n'
      '\n'
-     'or keep `rum:PutRumEvents` (and the Cognito identity APIs) out of region-restricting denies.'),
+     'or keep `rum:PutRumEvents` (and the Cognito identity APIs) out of region-restricting denies.',
+     None),
     ('RUM-MON-001',
      'app-monitor-name-invalid',
      'error',
@@ -524,7 +535,8 @@ RULES = (
      '  Type: AWS::RUM::AppMonitor\n'
      '  Properties:\n'
      '    Name: team-web          # not "team/web" or ".hidden-monitor"\n'
-     '```'),
+     '```',
+     None),
     ('RUM-MON-002',
      'identity-pool-id-missing-or-malformed',
      'error',
@@ -570,7 +582,8 @@ RULES = (
      'AppMonitorConfiguration:\n'
      '  IdentityPoolId: !Ref RumPool          # or a literal "eu-west-1:0a1b2c3d-...."\n'
      '  GuestRoleArn: !GetAtt GuestRole.Arn   # only for the basic flow\n'
-     '```'),
+     '```',
+     None),
     ('RUM-MON-003',
      'app-monitor-without-authorization',
      'warning',
@@ -633,7 +646,8 @@ RULES = (
      '```\n'
      '\n'
      'Terraform has no resource metadata: there, suppress the finding with a reason,\n'
-     '`# rumpolicy: ignore RUM-MON-003 -- credentials come from our identity provider`.'),
+     '`# rumpolicy: ignore RUM-MON-003 -- credentials come from our identity provider`.',
+     None),
     ('RUM-MON-004',
      'guest-role-arn-invalid',
      'error',
@@ -681,7 +695,8 @@ RULES = (
      '  identity_pool_id = aws_cognito_identity_pool.rum.id\n'
      '  guest_role_arn   = aws_iam_role.guest.arn\n'
      '}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-MON-006',
      'app-monitor-domain-invalid',
      'error',
@@ -722,7 +737,8 @@ RULES = (
      '    DomainList:\n'
      '      - example.com\n'
      '      - "*.example.com"\n'
-     '```'),
+     '```',
+     None),
     ('RUM-PERM-001',
      'guest-role-cannot-put-rum-events',
      'error',
@@ -785,7 +801,8 @@ RULES = (
      '    }]\n'
      '  })\n'
      '}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-PERM-002',
      'put-rum-events-arn-not-monitor-name',
      'error',
@@ -820,7 +837,8 @@ RULES = (
      '\n'
      '```yaml\n'
      'Resource: !Sub arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/${Monitor}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-PERM-003',
      'put-rum-events-arn-wrong-environment',
      'error',
@@ -853,7 +871,8 @@ RULES = (
      'Resource: !Sub arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/${Monitor}\n'
      '```\n'
      '\n'
-     "In Terraform, refer to the monitor's `arn` (`Resource = aws_rum_app_monitor.web.arn`)."),
+     "In Terraform, refer to the monitor's `arn` (`Resource = aws_rum_app_monitor.web.arn`).",
+     None),
     ('RUM-PERM-004',
      'put-rum-events-wildcard-resource',
      'warning',
@@ -898,7 +917,8 @@ RULES = (
      '    Resource = aws_rum_app_monitor.web.arn   # not "*" or "arn:aws:rum:*:*:appmonitor/*"\n'
      '  }]\n'
      '})\n'
-     '```'),
+     '```',
+     'unsafe'),
     ('RUM-PERM-005',
      'guest-role-grants-extra-actions',
      'error',
@@ -962,7 +982,8 @@ RULES = (
      '    }]\n'
      '  })\n'
      '}\n'
-     '```'),
+     '```',
+     'safe'),
     ('RUM-PERM-006',
      'permissions-boundary-blocks-put-rum-events',
      'error',
@@ -993,7 +1014,8 @@ RULES = (
      '- Effect: Allow\n'
      '  Action: rum:PutRumEvents\n'
      '  Resource: !Sub arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/${Monitor}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-PERM-007',
      'put-rum-events-conditional-allow',
      'warning',
@@ -1031,7 +1053,8 @@ RULES = (
      '- Effect: Allow\n'
      '  Action: rum:PutRumEvents\n'
      '  Resource: !Sub arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/${Monitor}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-PERM-008',
      'guest-role-legacy-log-events',
      'error',
@@ -1059,7 +1082,8 @@ RULES = (
      '- Effect: Allow\n'
      '  Action: rum:PutRumEvents\n'
      '  Resource: !Sub arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/${Monitor}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-POOL-001',
      'pool-denies-guests',
      'error',
@@ -1099,7 +1123,8 @@ RULES = (
      '  identity_pool_name               = "rum"\n'
      '  allow_unauthenticated_identities = true\n'
      '}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-POOL-002',
      'classic-flow-disabled-for-basic-flow',
      'error',
@@ -1164,7 +1189,8 @@ RULES = (
      '```\n'
      '\n'
      'or, better, drop `GuestRoleArn` (`guest_role_arn`) from the monitor so that the client uses the\n'
-     'enhanced flow (and keep `AllowClassicFlow: false`, see RUM-POOL-003).'),
+     'enhanced flow (and keep `AllowClassicFlow: false`, see RUM-POOL-003).',
+     'safe'),
     ('RUM-POOL-003',
      'classic-flow-enabled-unused',
      'warning',
@@ -1210,7 +1236,8 @@ RULES = (
      '  allow_unauthenticated_identities = true\n'
      '  allow_classic_flow               = false\n'
      '}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-POOL-004',
      'basic-flow-with-role-mappings',
      'warning',
@@ -1244,7 +1271,8 @@ RULES = (
      '    IdentityPoolId: !Ref RumPool\n'
      '    Roles:\n'
      '      unauthenticated: !GetAtt GuestRole.Arn\n'
-     '```'),
+     '```',
+     None),
     ('RUM-RBP-001',
      'resource-policy-unsupported-action',
      'warning',
@@ -1273,7 +1301,8 @@ RULES = (
      '```json\n'
      '{"Effect": "Allow", "Principal": "*", "Action": "rum:PutRumEvents",\n'
      ' "Resource": "arn:aws:rum:us-east-1:123456789012:appmonitor/web"}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-RBP-002',
      'resource-policy-over-limit',
      'error',
@@ -1304,7 +1333,8 @@ RULES = (
      '## Fix\n'
      'Keep one policy per monitor and shorten it: merge statements that differ only in a condition\n'
      'value into one statement with a list of values (`"aws:SourceIp": ["192.0.2.0/24",\n'
-     '"198.51.100.0/24"]`), and use CIDR ranges instead of single addresses.'),
+     '"198.51.100.0/24"]`), and use CIDR ranges instead of single addresses.',
+     None),
     ('RUM-RBP-003',
      'resource-policy-wrong-resource',
      'error',
@@ -1340,7 +1370,8 @@ RULES = (
      '\n'
      '```json\n'
      '"Resource": "arn:aws:rum:us-east-1:123456789012:appmonitor/web"\n'
-     '```'),
+     '```',
+     None),
     ('RUM-RBP-004',
      'resource-policy-cross-account-principal',
      'error',
@@ -1369,7 +1400,8 @@ RULES = (
      '\n'
      '```json\n'
      '"Principal": {"AWS": "arn:aws:iam::123456789012:role/partner-rum-writer"}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-RBP-005',
      'resource-policy-public-write-unrestricted',
      'warning',
@@ -1404,7 +1436,8 @@ RULES = (
      '{"Effect": "Allow", "Principal": "*", "Action": "rum:PutRumEvents",\n'
      ' "Resource": "arn:aws:rum:us-east-1:123456789012:appmonitor/web",\n'
      ' "Condition": {"StringEquals": {"rum:alias": "web-prod"}}}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-RBP-006',
      'unsigned-clients-without-public-policy',
      'error',
@@ -1470,7 +1503,8 @@ RULES = (
      '    }]\n'
      '  })\n'
      '}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-RBP-007',
      'resource-policy-deny-blocks-signed',
      'error',
@@ -1511,7 +1545,8 @@ RULES = (
      '{"Effect": "Deny", "Principal": "*", "Action": "rum:PutRumEvents",\n'
      ' "Resource": "arn:aws:rum:us-east-1:123456789012:appmonitor/web",\n'
      ' "Condition": {"IpAddress": {"aws:SourceIp": "198.51.100.252"}}}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-RBP-009',
      'resource-policy-document-malformed',
      'error',
@@ -1566,7 +1601,8 @@ RULES = (
      '    }]\n'
      '  })\n'
      '}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-SRC-000',
      'source-unreadable',
      'error',
@@ -1594,7 +1630,8 @@ RULES = (
      '\n'
      '## Fix\n'
      'Correct the syntax or the shape at the line given. For very large inputs, raise the limit with\n'
-     '`--max-file-size`; CloudFormation itself accepts templates of at most 1 MB.'),
+     '`--max-file-size`; CloudFormation itself accepts templates of at most 1 MB.',
+     None),
     ('RUM-SRC-001',
      'value-unresolved',
      'info',
@@ -1620,7 +1657,8 @@ RULES = (
      'Give rumpolicy the missing facts: pin the deploy target with `--region` and `--account` (or\n'
      'template `Metadata: {rumpolicy: {region: ..., account: ...}}`), declare monitors with\n'
      '`--app-monitor ARN`, include the templates or policy files that define the referenced\n'
-     'resources, or give parameter values with `--parameter Key=Value`.'),
+     'resources, or give parameter values with `--parameter Key=Value`.',
+     None),
     ('RUM-SRC-002',
      'input-not-recognized',
      'info',
@@ -1656,7 +1694,8 @@ RULES = (
      '\n'
      '## Fix\n'
      'Check the path, or pass the file in one of the supported formats. For a CDK app, run `cdk synth` and\n'
-     'check `cdk.out`. For a misspelled resource type, use the type the message names.'),
+     'check `cdk.out`. For a misspelled resource type, use the type the message names.',
+     None),
     ('RUM-SRC-003',
      'rule-failed',
      'error',
@@ -1681,7 +1720,8 @@ RULES = (
      '\n'
      '## Fix\n'
      'Report it to the rumpolicy maintainers with the message and, if you can, the input. Run with\n'
-     '`RUMPOLICY_DEBUG=1` to print the traceback on standard error.'),
+     '`RUMPOLICY_DEBUG=1` to print the traceback on standard error.',
+     None),
     ('RUM-SRC-004',
      'suppression-invalid',
      'warning',
@@ -1711,7 +1751,8 @@ RULES = (
      '## Fix\n'
      'Write the reason after `--` (`# rumpolicy: ignore RUM-PERM-004 -- shared monitor, see ADR-12`)\n'
      "or in the `reason` field; put a line comment at the end of the finding's line or on the line\n"
-     'just above it; remove suppressions that no longer suppress anything.'),
+     'just above it; remove suppressions that no longer suppress anything.',
+     None),
     ('RUM-TRUST-001',
      'guest-role-trust-missing-cognito',
      'error',
@@ -1797,7 +1838,8 @@ RULES = (
      '    values   = ["unauthenticated"]\n'
      '  }\n'
      '}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-TRUST-002',
      'guest-role-trust-missing-aud',
      'error',
@@ -1851,7 +1893,8 @@ RULES = (
      '  StringEquals             = { "cognito-identity.amazonaws.com:aud" = aws_cognito_identity_pool.rum.id }\n'
      '  "ForAnyValue:StringLike" = { "cognito-identity.amazonaws.com:amr" = "unauthenticated" }\n'
      '}\n'
-     '```'),
+     '```',
+     'safe'),
     ('RUM-TRUST-003',
      'guest-role-trust-missing-amr',
      'warning',
@@ -1905,7 +1948,8 @@ RULES = (
      '  StringEquals             = { "cognito-identity.amazonaws.com:aud" = aws_cognito_identity_pool.rum.id }\n'
      '  "ForAnyValue:StringLike" = { "cognito-identity.amazonaws.com:amr" = "unauthenticated" }\n'
      '}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-TRUST-004',
      'guest-role-trust-wildcard-principal',
      'error',
@@ -1944,7 +1988,8 @@ RULES = (
      '      cognito-identity.amazonaws.com:aud: !Ref RumPool\n'
      '    ForAnyValue:StringLike:\n'
      '      cognito-identity.amazonaws.com:amr: unauthenticated\n'
-     '```'),
+     '```',
+     None),
     ('RUM-TRUST-005',
      'guest-role-trust-denies-cognito',
      'error',
@@ -1972,7 +2017,8 @@ RULES = (
      'Remove the `Deny`, or narrow it so that it does not match `sts:AssumeRoleWithWebIdentity` by\n'
      '`cognito-identity.amazonaws.com`. For example, `{"Effect": "Deny", "Principal": "*",\n'
      '"NotAction": "sts:AssumeRole"}` also denies `sts:AssumeRoleWithWebIdentity`; list that action\n'
-     'too, or drop the statement.'),
+     'too, or drop the statement.',
+     None),
     ('RUM-TRUST-006',
      'guest-role-trust-pins-sub',
      'warning',
@@ -2003,7 +2049,8 @@ RULES = (
      '    cognito-identity.amazonaws.com:aud: !Ref RumPool\n'
      '  ForAnyValue:StringLike:\n'
      '    cognito-identity.amazonaws.com:amr: unauthenticated\n'
-     '```'),
+     '```',
+     None),
     ('RUM-TRUST-007',
      'guest-role-trust-missing-tag-session',
      'info',
@@ -2034,7 +2081,8 @@ RULES = (
      'Action:\n'
      '  - sts:AssumeRoleWithWebIdentity\n'
      '  - sts:TagSession\n'
-     '```'),
+     '```',
+     None),
     ('RUM-XREF-001',
      'pool-region-mismatch',
      'error',
@@ -2095,7 +2143,8 @@ RULES = (
      'app_monitor_configuration {\n'
      '  identity_pool_id = aws_cognito_identity_pool.rum.id\n'
      '}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-XREF-002',
      'guest-role-account-mismatch',
      'error',
@@ -2132,7 +2181,8 @@ RULES = (
      '```yaml\n'
      'Roles:\n'
      '  unauthenticated: !GetAtt GuestRole.Arn   # a role of the same stack\n'
-     '```'),
+     '```',
+     None),
     ('RUM-XREF-003',
      'guest-role-partition-mismatch',
      'error',
@@ -2171,7 +2221,8 @@ RULES = (
      'Roles:\n'
      '  unauthenticated: !GetAtt GuestRole.Arn\n'
      '  # or: !Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/rum-guest\n'
-     '```'),
+     '```',
+     None),
     ('RUM-XREF-004',
      'guest-role-arn-differs-from-pool-role',
      'warning',
@@ -2214,7 +2265,8 @@ RULES = (
      '  identity_pool_id = aws_cognito_identity_pool.rum.id\n'
      "  guest_role_arn   = aws_iam_role.guest.arn   # the role in the attachment's roles.unauthenticated\n"
      '}\n'
-     '```'),
+     '```',
+     None),
     ('RUM-XREF-005',
      'shared-role-misses-monitor',
      'error',
@@ -2268,5 +2320,6 @@ RULES = (
      '    Resource = [aws_rum_app_monitor.web.arn, aws_rum_app_monitor.admin.arn]\n'
      '  }]\n'
      '})\n'
-     '```'),
+     '```',
+     None),
 )

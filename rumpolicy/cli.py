@@ -61,6 +61,9 @@ EXAMPLES = {
 examples:
   rumpolicy check                          check the current folder
   rumpolicy check infra/ --format sarif -o rumpolicy.sarif
+  rumpolicy fix infra/ --diff              the fixes of the findings, as a diff
+  rumpolicy init --monitor shop --domain shop.example.com --format terraform
+                                           a correct new setup
   rumpolicy audit --all-regions            live accounts, read-only
   rumpolicy rule guest-role-trust-missing-amr
   source <(rumpolicy completion bash)      shell completion (also zsh, fish)""",
@@ -363,7 +366,7 @@ def _epilog(command: str | None, exit_status: bool = True) -> str:
     return EXAMPLES[command] + ("\n\n" + EXIT_STATUS_HELP if exit_status else "")
 
 
-COMMANDS = ("check", "audit", "rules", "rule", "completion")
+COMMANDS = ("check", "fix", "init", "audit", "rules", "rule", "completion")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -380,6 +383,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     if wanted("check"):
         _add_check_parser(commands, raw)
+    if wanted("fix"):
+        from rumpolicy.fix.command import add_parser as add_fix_parser      # only when its parser is built
+
+        add_fix_parser(commands, raw)
+    if wanted("init"):
+        from rumpolicy.init.command import add_parser as add_init_parser
+
+        add_init_parser(commands, raw)
     if wanted("audit"):
         add_audit_parser(commands)
     if wanted("rules"):
@@ -885,6 +896,18 @@ def _rule_suggestion(text: str) -> str:
     return f"; did you mean {shown[0] if len(shown) == 1 else ', '.join(shown[:-1]) + ' or ' + shown[-1]}?"
 
 
+def _fix(args: argparse.Namespace) -> int:
+    from rumpolicy.fix.command import run
+
+    return run(args)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from rumpolicy.init.command import run
+
+    return run(args)
+
+
 def _completion(args: argparse.Namespace) -> int:
     from rumpolicy.completion import script
 
@@ -902,7 +925,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A command named first is the only one parsed: its parser alone is built (see build_parser).
         args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
         handler = {"check": _check, "audit": _audit, "rules": _rules, "rule": _rule,
-                   "completion": _completion}[args.command]
+                   "completion": _completion, "fix": _fix, "init": _init}[args.command]
         return handler(args)
     except KeyboardInterrupt:
         _say("rumpolicy: interrupted")

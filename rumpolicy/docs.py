@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rumpolicy.engine import Rule, builtin, import_builtin, index_source, registry
+from rumpolicy.engine import Rule, import_builtin, index_source
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "rules"
@@ -159,12 +159,14 @@ def configuration_page(schema: dict[str, Any]) -> str:
 def generate() -> dict[Path, str]:
     from rumpolicy.config import schema
 
-    rules = tuple(r for r in registry() if builtin(r))
+    # The rules as their modules define them now, not as the index (which this run rewrites) last recorded
+    # them: one run after a docstring change writes the index and the pages alike.
+    rules = tuple(import_builtin())
     pages = {DOCS / "index.md": index_page(rules)}
     for found in rules:
         pages[DOCS / f"{found.id}.md"] = rule_page(found)
     pages[CONFIG_DOC] = configuration_page(schema())
-    pages[RULE_INDEX] = index_source(import_builtin())
+    pages[RULE_INDEX] = index_source(rules)
     return pages
 
 

@@ -103,6 +103,9 @@ class Rule:
     messages: Mapping[str, Any] = field(default_factory=dict, compare=False)
     docstring: str = ""                      # the check function's docstring, cleaned
     function: str = ""                       # the check function's name in ``module``
+    # What `rumpolicy fix` can do for its findings: "safe" (applied by default: cannot break a working
+    # setup), "unsafe" (only with --unsafe-fixes), None (no automatic fix; the ``## Fix`` section says what to do).
+    fix: str | None = None
 
     @property
     def area(self) -> str:
@@ -134,7 +137,8 @@ class Rule:
                  f"| Severity | `{self.severity.value}` |",
                  f"| Area | `{self.area}` |",
                  f"| Applies to | {', '.join(f'`{kind.__name__}`' for kind in self.subjects)} |",
-                 f"| Status | {self.status} (since {self.since}) |"]
+                 f"| Status | {self.status} (since {self.since}) |",
+                 f"| Automatic fix | {FIX_KINDS[self.fix]} |"]
         if self.aliases:
             lines.append(f"| Also reported for | {', '.join(self.aliases)} |")
         lines.append("")
@@ -152,17 +156,23 @@ class Rule:
         return self if self.check is not None else _import_indexed(self)
 
 
+FIX_KINDS = {"safe": "safe: `rumpolicy fix` applies it", "unsafe": "unsafe: `rumpolicy fix --unsafe-fixes` applies it",
+             None: "none: see Fix"}
+
+
 def rule(*, id: str, name: str, severity: Severity, subject: type | tuple[type, ...], references: tuple[str, ...] = (),
          status: str = "stable", since: str = "0.1.0", aliases: tuple[str, ...] = (),
-         messages: Mapping[str, Any] | None = None) -> Callable:
+         messages: Mapping[str, Any] | None = None, fix: str | None = None) -> Callable:
     """Attach rule metadata to a check function. Registration happens at discovery, not here."""
+    if fix not in FIX_KINDS:
+        raise RuleError(f"{id}: fix= is 'safe', 'unsafe' or None, not {fix!r}")
 
     def decorate(func: Callable) -> Callable:
         func.__rumpolicy_rule__ = Rule(id=id, name=name, severity=Severity(severity), subject=subject,
                                        check=func, references=tuple(references), status=status,
                                        since=since, aliases=tuple(aliases), module=func.__module__,
                                        messages=dict(messages or {}), docstring=inspect.cleandoc(func.__doc__ or ""),
-                                       function=func.__name__)
+                                       function=func.__name__, fix=fix)
         return func
 
     return decorate
@@ -228,17 +238,18 @@ def _subject_types() -> dict[str, type]:
 
 
 def _from_index(row: tuple, types: Mapping[str, type]) -> Rule:
-    rule_id, name, severity, subjects, module, function, references, status, since, aliases, docstring = row
+    rule_id, name, severity, subjects, module, function, references, status, since, aliases, docstring, *rest = row
+    fix = rest[0] if rest else None          # an index written before rules had `fix=` (then stale: regenerate)
     kinds = tuple(types[s] for s in subjects)
     return Rule(id=rule_id, name=name, severity=Severity(severity), subject=kinds[0] if len(kinds) == 1 else kinds,
                 references=references, status=status, since=since, aliases=aliases, module=module,
-                docstring=docstring, function=function)
+                docstring=docstring, function=function, fix=fix)
 
 
 def index_row(found: Rule) -> tuple:
     """A rule as the generated index (rules/_index.py) records it."""
     return (found.id, found.name, found.severity.value, tuple(t.__name__ for t in found.subjects), found.module,
-            found.function, found.references, found.status, found.since, found.aliases, found.docstring)
+            found.function, found.references, found.status, found.since, found.aliases, found.docstring, found.fix)
 
 
 _IMPORTED: dict[str, Rule] = {}

@@ -187,7 +187,8 @@ def test_checks_of_same_named_resources_in_two_templates_are_counted_apart(cli, 
     ["check"], ["check", "a.yaml", "b/", "--format", "sarif", "-o", "x.sarif", "--fail-on", "warning"],
     ["check", "-", "--stdin-filename", "t.yaml", "-q", "--statistics"],
     ["audit", "--region", "us-east-1", "--format", "json"], ["rules", "--format", "json"],
-    ["rule", "RUM-TRUST-003"], ["completion", "bash"],
+    ["rule", "RUM-TRUST-003"], ["completion", "bash"], ["fix", "a.yaml", "--diff", "--unsafe-fixes"],
+    ["init", "--monitor", "shop", "--domain", "shop.example.com", "--format", "terraform"],
 ])
 def test_the_one_command_parser_reads_arguments_as_the_whole_parser_does(argv, capsys):
     from rumpolicy.cli import build_parser

@@ -464,7 +464,7 @@ def test_bash_completion_is_registered(bash_script):
 
 @pytest.mark.parametrize("words, expected", [
     (("ch",), ["check"]),
-    (("",), ["check", "audit", "rules", "rule", "completion", "-h", "--help", "--version"]),
+    (("",), ["check", "fix", "init", "audit", "rules", "rule", "completion", "-h", "--help", "--version"]),
     (("check", "--fo"), ["--format"]),
     (("check", "--format", "s"), ["sarif"]),
     (("check", "--fail-on", ""), ["error", "warning", "info"]),
@@ -495,7 +495,7 @@ def test_every_option_of_the_parser_is_completed(bash_script):
 def test_zsh_and_fish_scripts(shell):
     result = run_subprocess("completion", shell)
     assert result.status == 0
-    for command in ("check", "audit", "rules", "rule", "completion"):
+    for command in ("check", "fix", "init", "audit", "rules", "rule", "completion"):
         assert command in result.out
     assert "changed-since" in result.out and "RUM-TRUST-003" in result.out
     if shutil.which(shell) is not None:        # syntax only: -n parses without running
@@ -509,7 +509,8 @@ def test_completion_of_an_unknown_shell_is_a_usage_error(cli):
 
 # --- help: examples and exit statuses ---------------------------------------------------------------
 
-@pytest.mark.parametrize("command", [(), ("check",), ("audit",), ("rules",), ("rule",), ("completion",)])
+@pytest.mark.parametrize("command", [(), ("check",), ("fix",), ("init",), ("audit",), ("rules",), ("rule",),
+                                     ("completion",)])
 def test_help_shows_examples(command):
     result = run_subprocess(*command, "--help")
     assert result.status == 0

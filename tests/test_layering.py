@@ -27,8 +27,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("config", ("rumpolicy.config",)),
     ("report", ("rumpolicy.report",)),
     ("api", ("rumpolicy.api",)),
-    ("front", ("rumpolicy.cli", "rumpolicy.completion", "rumpolicy.cfnlint_plugin", "rumpolicy.docs",
-               "rumpolicy.__main__")),
+    ("front", ("rumpolicy.cli", "rumpolicy.completion", "rumpolicy.fix", "rumpolicy.init", "rumpolicy.cfnlint_plugin",
+               "rumpolicy.docs", "rumpolicy.__main__")),
 )
 # The engine finds the rules: it reads the generated index and the retired-id ledger, and imports rule
 # modules by name at run time (never their contents at import time). These are the only upward edges.

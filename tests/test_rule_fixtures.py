@@ -112,3 +112,29 @@ def test_every_rule_has_fixtures() -> None:
         folder = FIXTURES / found.id
         assert list(folder.glob("bad*")), f"{found.id} has no bad fixture"
         assert list(folder.glob("good*")), f"{found.id} has no good fixture"
+
+
+def fixed_cases() -> list[Path]:
+    return sorted(FIXTURES.glob("*/fixed.yaml"))
+
+
+@pytest.mark.parametrize("fixed", fixed_cases(), ids=lambda p: p.parent.name)
+def test_fixed_fixture(fixed: Path, tmp_path: Path, capsys) -> None:
+    """`rumpolicy fix` on the rule's bad.yaml writes exactly fixed.yaml, and its rule no longer reports there."""
+    from rumpolicy.cli import main
+
+    found = {r.id: r for r in registry()}[fixed.parent.name]
+    assert found.fix in ("safe", "unsafe"), f"{found.id} has a fixed fixture but declares no fix kind"
+    target = tmp_path / "bad.yaml"
+    target.write_bytes((fixed.parent / "bad.yaml").read_bytes())
+    unsafe = ["--unsafe-fixes"] if found.fix == "unsafe" else []
+    main(["fix", str(target), "--no-config", *unsafe])
+    capsys.readouterr()
+    assert target.read_text("utf-8") == fixed.read_text("utf-8")
+    assert found.id not in {f.rule_id for f in _active(target)}
+
+
+def test_rules_with_a_fix_have_a_fixed_fixture() -> None:
+    for found in builtin_rules():
+        if found.fix is not None:
+            assert (FIXTURES / found.id / "fixed.yaml").is_file(), f"{found.id} has a fix but no fixed.yaml"

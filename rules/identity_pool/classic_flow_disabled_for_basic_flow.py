@@ -9,11 +9,13 @@ from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool
 from rumpolicy.model.arns import shown
 from rumpolicy.chain.flows import classic_flow, monitor_uses_basic_flow
-from rumpolicy.model.messages import Listed, Prop, Said, SetProperties
+from rumpolicy.findings import Location
+from rumpolicy.model.dialect import Dialect, dialect_of
+from rumpolicy.model.messages import Listed, Prop, ReplaceNode, Said, SetPath, SetProperties
 
 
 @rule(id="RUM-POOL-002", name="classic-flow-disabled-for-basic-flow", severity=Severity.ERROR,
-      subject=IdentityPool,
+      subject=IdentityPool, fix="safe",
       references=("https://github.com/aws-observability/aws-rum-web/blob/main/docs/troubleshooting.md",
                   "https://github.com/aws/aws-cli/issues/7652",
                   "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/cognito_identity_pool"),
@@ -104,10 +106,19 @@ def classic_flow_disabled_for_basic_flow(pool: IdentityPool) -> Iterator:
                         f"or, better, drop {guest_role.words()} so that the web client uses the enhanced flow")
     # ``shown`` (rumpolicy.model.arns) writes the value as the input spells it: `false`, not `False`.
     value = Said(shown(node.value)) if node is not None else None
+    # `rumpolicy fix` (CloudFormation): write `AllowClassicFlow: true` where it is, or into the pool's Properties.
+    if dialect_of(pool) is Dialect.CLOUDFORMATION:
+        where = pool.location
+        precise = (ReplaceNode(node.location, True) if node is not None and not pool.classic_flow_defaulted else
+                   SetPath(Location(where.source, where.pointer, where.span), ("Properties", "AllowClassicFlow"), True))
+        fix = (fix, precise)
+    else:
+        precise = None
     if node is None:
         # Unset works today (aws/aws-cli#7652), but only by undocumented behaviour: info, with the fix.
         explicit = SetProperties(pool, {"AllowClassicFlow": True},
                                  "set explicitly: the basic flow then no longer depends on undocumented behaviour")
+        explicit = (explicit, precise) if precise is not None else explicit
         yield Violation(pool, "classic-unset", pool=pool, flag=flag, monitors=monitors, guest_role=guest_role,
                         severity=Severity.INFO, related=related, fix=explicit)
     elif enabled is False and pool.classic_flow_defaulted:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+
 from typing import Iterator
 
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
@@ -13,7 +15,8 @@ from rumpolicy.chain.flows import basic_flow_possible
 from rumpolicy.chain.grants import (LOG_EVENTS, PUT_RUM_EVENTS, identity_grants, put_statement_fix, sample,
                                     session_policy_services, survives_session_policy, unread_policies,
                                     worst_first)
-from rumpolicy.model.messages import Listed, Said, Value
+from rumpolicy.model.dialect import Dialect, dialect_of
+from rumpolicy.model.messages import Listed, ReplaceNode, Said, Value
 from rumpolicy.model.symbols import has_symbols
 from rumpolicy.records import value_type
 
@@ -41,7 +44,7 @@ _OPEN = {
 _BEYOND = " beyond `rum:PutRumEvents`"
 
 
-@rule(id="RUM-PERM-005", name="guest-role-grants-extra-actions", severity=Severity.ERROR, subject=GuestRole,
+@rule(id="RUM-PERM-005", name="guest-role-grants-extra-actions", severity=Severity.ERROR, subject=GuestRole, fix="safe",
       references=("https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonCognitoUnAuthedIdentitiesSessionPolicy.html",
                   "https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonCognitoUnauthenticatedIdentities.html",
                   "https://docs.aws.amazon.com/cognito/latest/developerguide/iam-roles.html"),
@@ -142,9 +145,23 @@ def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
                 shape, params = "action", {}
             else:
                 shape, params = "actions", {"actions": Said(sample(offending))}
-            yield Violation(grant.at(location), f"{shape}-{flow}", entry=entry, severity=severity, fix=fix, **params)
+            yield Violation(grant.at(location), f"{shape}-{flow}", entry=entry, severity=severity,
+                            fix=_narrowed(guest, grant, location, written, fix), **params)
     for ref in unread_policies(guest.role):
         yield Undecided(ref.location, "policy-unread", policy=Value(guest, ref.label), role=guest.role)
+
+
+def _narrowed(guest: GuestRole, grant, location, written: str | None, fix):
+    """The fix, with (CloudFormation) the precise edit `rumpolicy fix` applies when the entry is a RUM
+    wildcard that covers `rum:PutRumEvents` (`rum:*`, `rum:Put*`): the entry becomes `rum:PutRumEvents`.
+    Safe: the web client calls no other RUM action. Other entries (`*`, `s3:*`, named actions) are left
+    to a person: the role may serve more than RUM."""
+    if (written is None or grant.external or dialect_of(guest) is not Dialect.CLOUDFORMATION
+            or not written.lower().startswith("rum:") or not fnmatch.fnmatchcase(PUT_RUM_EVENTS.lower(), written.lower())
+            or written == PUT_RUM_EVENTS):
+        return fix
+    precise = ReplaceNode(location, PUT_RUM_EVENTS)
+    return (fix, precise) if fix is not None else precise
 
 
 @value_type(slots=False)

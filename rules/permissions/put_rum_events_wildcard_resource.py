@@ -7,11 +7,14 @@ from typing import Iterator
 from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
-from rumpolicy.chain.grants import PUT_RUM_EVENTS, allowing, has_glob, put_statement_fix, unread_policies
-from rumpolicy.model.messages import Listed, Value
+from rumpolicy.chain.grants import (PUT_RUM_EVENTS, allowing, has_glob, monitor_arn_reference, put_statement_fix,
+                                    unread_policies)
+from rumpolicy.model.dialect import Dialect, dialect_of
+from rumpolicy.model.messages import Listed, ReplaceNode, Value
 
 
 @rule(id="RUM-PERM-004", name="put-rum-events-wildcard-resource", severity=Severity.WARNING, subject=GuestRole,
+      fix="unsafe",
       references=("https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-RUM-get-started-authorization.html",
                   "https://github.com/aws-observability/aws-rum-web/issues/488"),
       messages={
@@ -95,6 +98,24 @@ def put_rum_events_wildcard_resource(guest: GuestRole) -> Iterator:
                 yield Violation(where, f"wildcard-external{unserved}", value=Value(guest, node.value),
                                 policy=Value(guest, grant.label), fix=fix, **served)
             else:
-                yield Violation(where, f"wildcard{unserved}", value=Value(guest, node.value), fix=fix, **served)
+                yield Violation(where, f"wildcard{unserved}", value=Value(guest, node.value),
+                                fix=_listed(guest, statement, node, fix), **served)
     for ref in unread_policies(guest.role):
         yield Undecided(ref.location, "policy-unread", policy=Value(guest, ref.label), role=guest.role)
+
+
+def _listed(guest: GuestRole, statement, node, fix):
+    """The fix, with (CloudFormation) the precise edit `rumpolicy fix --unsafe-fixes` applies: the wildcard
+    becomes the ARNs of the monitors of the input that use the role. Unsafe: a monitor outside the input
+    that shares the role would lose access. Only for a statement whose actions are all RUM actions."""
+    arns = [monitor_arn_reference(guest, m) for m in guest.monitors if m.arn]
+    actions = statement.actions or ()
+    if (fix is None or not arns or dialect_of(guest) is not Dialect.CLOUDFORMATION or not actions
+            or not all(isinstance(a.value, str) and a.value.lower().startswith("rum:") for a in actions)):
+        return fix
+    whole = node.location.pointer == statement.node("Resource").pointer
+    if whole:
+        return (fix, ReplaceNode(node.location, arns[0] if len(arns) == 1 else arns))
+    if len(arns) == 1:
+        return (fix, ReplaceNode(node.location, arns[0]))
+    return fix

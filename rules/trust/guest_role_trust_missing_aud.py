@@ -9,13 +9,14 @@ from rumpolicy.findings import Severity
 from rumpolicy.model import GuestRole
 from rumpolicy.chain.grants import (AUD, cognito_trust_statements, has_glob, required_pools, same_pool,
                                     trust_policy, trust_statement_fix)
-from rumpolicy.model.messages import Listed, Value
+from rumpolicy.model.dialect import Dialect, dialect_of
+from rumpolicy.model.messages import Listed, SetPath, Value
 from rumpolicy.model.policy import ConditionClause, Statement
 
 PINNING = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
 
 
-@rule(id="RUM-TRUST-002", name="guest-role-trust-missing-aud", severity=Severity.ERROR, subject=GuestRole,
+@rule(id="RUM-TRUST-002", name="guest-role-trust-missing-aud", severity=Severity.ERROR, subject=GuestRole, fix="safe",
       references=("https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html",
                   "https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools-security-best-practices.html",
                   "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html"),
@@ -89,7 +90,7 @@ def guest_role_trust_missing_aud(guest: GuestRole) -> Iterator:
         clauses = [c for c in statement.conditions_on(AUD) if c.base_operator in PINNING]
         if not clauses:
             open_statement = True
-            yield Violation(statement.node("Condition"), "aud-missing", role=role, fix=fix)
+            yield Violation(statement.node("Condition"), "aud-missing", role=role, fix=_pin(guest, statement, fix))
             continue
         for clause in clauses:
             globs = [v for v in clause.values if isinstance(v, str) and clause.base_operator == "StringLike"
@@ -111,6 +112,16 @@ def guest_role_trust_missing_aud(guest: GuestRole) -> Iterator:
         statement, clauses = pinned[0]
         values = Listed(tuple(Value(guest, v) for c in clauses for v in c.values))
         yield Violation(clauses[0], "aud-other-pool", values=values, pool=need.label, role=role, fix=fix)
+
+
+def _pin(guest: GuestRole, statement: Statement, fix):
+    """The fix of a statement without `aud`, with (CloudFormation) the precise edit `rumpolicy fix` applies:
+    `StringEquals` on `aud` equal to the pools the role serves, added to the statement's Condition. Safe:
+    it admits exactly the pools that use the role."""
+    pools = [need.pool_id for need in required_pools(guest)]
+    if not pools or dialect_of(guest) is not Dialect.CLOUDFORMATION:
+        return fix
+    return (fix, SetPath(statement.location, ("Condition", "StringEquals", AUD), pools[0] if len(pools) == 1 else pools))
 
 
 def _admits(statement: Statement, clauses: list[ConditionClause], pool_id: str) -> bool | None:

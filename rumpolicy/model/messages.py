@@ -15,7 +15,8 @@ a Terraform spelling, keeps every recorded finding.
 
 A fix is a tuple of edits (``SetProperties``, ``AddStatement``, ``WriteResource``, ``WriteTree``,
 ``Advice``). ``render_fix`` writes them as the remediation text of a report; ``rumpolicy fix``
-applies the ones that are edits on a node.
+applies the precise ones (``ReplaceNode``, ``SetPath``: an edit at a JSON pointer of the input), which
+add no text to the remediation.
 """
 
 from __future__ import annotations
@@ -277,8 +278,39 @@ class Advice:
         return self.said
 
 
-Edit = SetProperties | AddStatement | WriteResource | WriteTree | Advice
-EDITS = (SetProperties, AddStatement, WriteResource, WriteTree, Advice)
+# ----------------------------------------------------------------------------- precise edits
+# The edits above say what to write into a resource, for a person to place. These say exactly where:
+# ``rumpolicy fix`` applies them to the source text by span. They add no words to the remediation text
+# (``text`` is empty); a rule attaches one beside the describing edit when it can say precisely where.
+
+@value_type
+class ReplaceNode:
+    """Replace the value at ``location`` (its pointer names the value itself) with ``tree``."""
+
+    location: object          # rumpolicy.findings.Location
+    tree: object
+
+    def text(self) -> str:
+        return ""
+
+
+@value_type
+class SetPath:
+    """In the mapping at ``location``, set ``path`` (keys, nested) to ``tree``: the keys missing along the
+    path are created, a value already at the end of it is replaced."""
+
+    location: object          # rumpolicy.findings.Location of a mapping
+    path: tuple[str, ...]
+    tree: object
+
+    def text(self) -> str:
+        return ""
+
+
+PRECISE = (ReplaceNode, SetPath)
+
+Edit = SetProperties | AddStatement | WriteResource | WriteTree | Advice | ReplaceNode | SetPath
+EDITS = (SetProperties, AddStatement, WriteResource, WriteTree, Advice, ReplaceNode, SetPath)
 
 
 def as_fix(fix: object) -> tuple[Edit, ...]:

@@ -1,0 +1,1 @@
+"""rumpolicy fix (work in progress: see rumpolicy/fix/command.py)."""

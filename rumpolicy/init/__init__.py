@@ -1,0 +1,1 @@
+"""rumpolicy init (work in progress: see rumpolicy/init/command.py)."""
