@@ -1948,8 +1948,15 @@ RULES = (
      '  StringEquals             = { "cognito-identity.amazonaws.com:aud" = aws_cognito_identity_pool.rum.id }\n'
      '  "ForAnyValue:StringLike" = { "cognito-identity.amazonaws.com:amr" = "unauthenticated" }\n'
      '}\n'
-     '```',
-     None),
+     '```\n'
+     '\n'
+     '`rumpolicy fix` (CloudFormation, Terraform) adds `ForAnyValue:StringLike` `amr` `unauthenticated`\n'
+     'to a statement that has no `amr` condition, and writes `unauthenticated` for the value of a\n'
+     '`ForAnyValue:` `amr` condition that admits no guest; not when a pool of the input may give the role to '
+     'signed-in\n'
+     'identities too (attached as `authenticated`, through role mappings, or by the classic flow of a pool\n'
+     'with login providers). A single-valued operator is left to you.',
+     'safe'),
     ('RUM-TRUST-004',
      'guest-role-trust-wildcard-principal',
      'error',

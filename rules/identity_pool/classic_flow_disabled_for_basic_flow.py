@@ -10,7 +10,7 @@ from rumpolicy.model import IdentityPool
 from rumpolicy.model.arns import shown
 from rumpolicy.chain.flows import classic_flow, monitor_uses_basic_flow
 from rumpolicy.findings import Location
-from rumpolicy.model.dialect import Dialect, dialect_of
+from rumpolicy.model.dialect import Dialect, dialect_of, property_path
 from rumpolicy.model.messages import Listed, Prop, ReplaceNode, Said, SetPath, SetProperties
 
 
@@ -107,10 +107,12 @@ def classic_flow_disabled_for_basic_flow(pool: IdentityPool) -> Iterator:
     # ``shown`` (rumpolicy.model.arns) writes the value as the input spells it: `false`, not `False`.
     value = Said(shown(node.value)) if node is not None else None
     # `rumpolicy fix` (CloudFormation): write `AllowClassicFlow: true` where it is, or into the pool's Properties.
-    if dialect_of(pool) is Dialect.CLOUDFORMATION:
+    if dialect_of(pool) in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM):
         where = pool.location
+        path = (("Properties", "AllowClassicFlow") if dialect_of(pool) is Dialect.CLOUDFORMATION
+                else tuple(property_path(pool, "AllowClassicFlow")))
         precise = (ReplaceNode(node.location, True) if node is not None and not pool.classic_flow_defaulted else
-                   SetPath(Location(where.source, where.pointer, where.span), ("Properties", "AllowClassicFlow"), True))
+                   SetPath(Location(where.source, where.pointer, where.span), path, True))
         fix = (fix, precise)
     else:
         precise = None

@@ -156,7 +156,7 @@ def _narrowed(guest: GuestRole, grant, location, written: str | None, fix):
     wildcard that covers `rum:PutRumEvents` (`rum:*`, `rum:Put*`): the entry becomes `rum:PutRumEvents`.
     Safe: the web client calls no other RUM action. Other entries (`*`, `s3:*`, named actions) are left
     to a person: the role may serve more than RUM."""
-    if (written is None or grant.external or dialect_of(guest) is not Dialect.CLOUDFORMATION
+    if (written is None or grant.external or dialect_of(guest) not in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM)
             or not written.lower().startswith("rum:") or not fnmatch.fnmatchcase(PUT_RUM_EVENTS.lower(), written.lower())
             or written == PUT_RUM_EVENTS):
         return fix

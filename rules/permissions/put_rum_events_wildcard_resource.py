@@ -110,7 +110,7 @@ def _listed(guest: GuestRole, statement, node, fix):
     that shares the role would lose access. Only for a statement whose actions are all RUM actions."""
     arns = [monitor_arn_reference(guest, m) for m in guest.monitors if m.arn]
     actions = statement.actions or ()
-    if (fix is None or not arns or dialect_of(guest) is not Dialect.CLOUDFORMATION or not actions
+    if (fix is None or not arns or dialect_of(guest) not in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM) or not actions
             or not all(isinstance(a.value, str) and a.value.lower().startswith("rum:") for a in actions)):
         return fix
     whole = node.location.pointer == statement.node("Resource").pointer

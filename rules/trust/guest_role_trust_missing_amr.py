@@ -9,15 +9,18 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.iam import RequestPrincipal, statement_matches
 from rumpolicy.model import GuestRole
+from rumpolicy.chain.flows import classic_flow
 from rumpolicy.chain.grants import (AMR, ASSUME_WEB_IDENTITY, COGNITO, UNAUTHENTICATED, cognito_trust_statements,
                                     describe_clause, trust_policy, trust_statement_fix)
-from rumpolicy.model.messages import Said
+from rumpolicy.model.dialect import Dialect, dialect_of
+from rumpolicy.model.messages import ReplaceNode, Said, SetPath
 from rumpolicy.model.policy import Statement
 
 SET_OPERATORS = ("ForAnyValue:StringLike", "ForAnyValue:StringEquals")
 
 
 @rule(id="RUM-TRUST-003", name="guest-role-trust-missing-amr", severity=Severity.WARNING, subject=GuestRole,
+      fix="safe",
       references=("https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html",
                   "https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools-security-best-practices.html",
                   "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html"),
@@ -73,6 +76,12 @@ def guest_role_trust_missing_amr(guest: GuestRole) -> Iterator:
       "ForAnyValue:StringLike" = { "cognito-identity.amazonaws.com:amr" = "unauthenticated" }
     }
     ```
+
+    `rumpolicy fix` (CloudFormation, Terraform) adds `ForAnyValue:StringLike` `amr` `unauthenticated`
+    to a statement that has no `amr` condition, and writes `unauthenticated` for the value of a
+    `ForAnyValue:` `amr` condition that admits no guest; not when a pool of the input may give the role to signed-in
+    identities too (attached as `authenticated`, through role mappings, or by the classic flow of a pool
+    with login providers). A single-valued operator is left to you.
     """
     doc = trust_policy(guest)
     statements = cognito_trust_statements(doc) if doc is not None else []
@@ -90,7 +99,8 @@ def guest_role_trust_missing_amr(guest: GuestRole) -> Iterator:
             continue
         clauses = statement.conditions_on(AMR)
         if not clauses:
-            findings.append(Violation(statement.node("Condition"), "amr-missing", role=role, fix=fix))
+            findings.append(Violation(statement.node("Condition"), "amr-missing", role=role,
+                                      fix=_limit_to_guests(guest, statement, fix)))
             continue
         guests = _admits(statement, role.arn, UNAUTHENTICATED, doc.version)
         if guests is False:
@@ -109,11 +119,56 @@ def guest_role_trust_missing_amr(guest: GuestRole) -> Iterator:
     if refused and not findings and not undecided and len(refused) == len(statements):
         clause = refused[0].conditions_on(AMR)[0]
         yield Violation(clause, "amr-no-guests", clause=Said(describe_clause(clause)), role=role,
-                        severity=Severity.ERROR, fix=fix)
+                        severity=Severity.ERROR, fix=_admit_guests(guest, refused[0], fix))
         return
     yield from findings
     if undecided and not findings and not any(s not in refused and s not in undecided for s in statements):
         yield Undecided(undecided[0], "amr-undecided", role=role)
+
+
+def _limit_to_guests(guest: GuestRole, statement: Statement, fix):
+    """The fix of a statement without `amr`, with (CloudFormation, Terraform) the precise edit `rumpolicy fix` applies:
+    `ForAnyValue:StringLike` on `amr` equal to `unauthenticated`, added to the statement's Condition. Safe:
+    the role is a guest role (a pool attaches it as `unauthenticated`, or a monitor names it), and no pool
+    of the input may give it to authenticated identities too (``_maybe_authenticated_role``): the
+    identities it keeps out have a role of their own. Otherwise the fix is advice only.
+
+    Only into a `Condition` that is written: a statement without one lacks `aud` too, and RUM-TRUST-002's
+    fix creates the `Condition` (two edits that both created it would write the key twice); the next
+    pass of `rumpolicy fix` then adds `amr` to it."""
+    if (dialect_of(guest) not in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM) or _maybe_authenticated_role(guest)
+            or "Condition" not in statement.fields):
+        return fix
+    return (fix, SetPath(statement.location, ("Condition", "ForAnyValue:StringLike", AMR), UNAUTHENTICATED))
+
+
+def _admit_guests(guest: GuestRole, statement: Statement, fix):
+    """The fix of a guest role whose statements admit no guest, with (CloudFormation, Terraform) the precise edit:
+    the value of the first statement's one `ForAnyValue:` `amr` clause becomes `unauthenticated`. Safe
+    on the terms of ``_limit_to_guests``: no guest can assume the role today, and no authenticated
+    identity is given it. Other shapes (several clauses, a single-valued operator) are advice only."""
+    clauses = statement.conditions_on(AMR)
+    if (dialect_of(guest) not in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM) or _maybe_authenticated_role(guest)
+            or len(clauses) != 1 or clauses[0].operator not in SET_OPERATORS):
+        return fix
+    return (fix, ReplaceNode(clauses[0].location, UNAUTHENTICATED))
+
+
+def _maybe_authenticated_role(guest: GuestRole) -> bool:
+    """Could a pool of the input give this role to authenticated identities as well: attached as
+    `authenticated`, through role mappings, or (the classic flow) to any signed-in identity of the pool?"""
+    arn = guest.role.arn if guest.role is not None else None
+    pools = list(guest.pools) + [m.identity_pool for m in guest.monitors if m.identity_pool is not None]
+    for pool in pools:
+        if pool.has_login_providers and classic_flow(pool) is not False:
+            return True
+        for attachment in pool.attachments:
+            node = attachment.role_arn("authenticated")
+            if attachment.role_mappings is not None or attachment.roles_unknown:
+                return True
+            if node is not None and (not isinstance(node.value, str) or node.value == arn):
+                return True
+    return False
 
 
 def _admits(statement: Statement, role_arn: object, kind: str, version: str | None) -> bool | None:

@@ -119,7 +119,7 @@ def _pin(guest: GuestRole, statement: Statement, fix):
     `StringEquals` on `aud` equal to the pools the role serves, added to the statement's Condition. Safe:
     it admits exactly the pools that use the role."""
     pools = [need.pool_id for need in required_pools(guest)]
-    if not pools or dialect_of(guest) is not Dialect.CLOUDFORMATION:
+    if not pools or dialect_of(guest) not in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM):
         return fix
     return (fix, SetPath(statement.location, ("Condition", "StringEquals", AUD), pools[0] if len(pools) == 1 else pools))
 

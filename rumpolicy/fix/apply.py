@@ -150,11 +150,13 @@ def apply_patches(text: str, patches: list[Patch]) -> str:
 
 
 def overlaps(a: Patch, b: Patch) -> bool:
-    """Do two patches touch the same characters (two insertions at one point do not)?"""
+    """Do two patches of different findings touch the same characters? Two insertions at one point count:
+    two edits that each create the same missing key (``Condition``) would insert it twice. The later one
+    waits for the next pass, which sees the key the first one wrote."""
     if a == b:
         return False
     if a[0] == a[1] and b[0] == b[1]:
-        return False
+        return a[0] == b[0]
     if a[0] == a[1]:
         return b[0] < a[0] < b[1]
     if b[0] == b[1]:

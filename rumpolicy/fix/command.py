@@ -29,8 +29,9 @@ examples:
   rumpolicy fix infra/ --check         exit 1 when a fix is pending (CI); change nothing
   rumpolicy fix infra/ --unsafe-fixes  also the unsafe ones (e.g. narrowing a role to the monitors in the input)
 
-Fixes CloudFormation templates (YAML and JSON). Terraform, bare IAM policies and other inputs are
-not edited yet: their fixable findings are reported as "no automatic fix for this format yet".
+Fixes CloudFormation templates (YAML and JSON) and Terraform .tf files. Terraform JSON, bare IAM
+policies and other inputs are not edited yet: their fixable findings are reported as "no automatic fix
+for this format yet".
 
 exit status: 0 no fixable finding left, 1 some left unfixed (or, with --diff/--check, a change pending),
 2 usage error, 3 defect of rumpolicy"""
@@ -38,10 +39,10 @@ exit status: 0 no fixable finding left, 1 some left unfixed (or, with --diff/--c
 
 def add_parser(commands, formatter_class) -> argparse.ArgumentParser:
     parser = commands.add_parser(
-        "fix", help="apply the fixes rules attach (CloudFormation YAML/JSON; Terraform not yet)",
+        "fix", help="apply the fixes rules attach (CloudFormation YAML/JSON, Terraform .tf)",
         description="Apply the fixes that rules attach to their findings, editing the source text by span so "
                     "that comments, key order, quoting and indentation are kept. Only safe fixes unless "
-                    "--unsafe-fixes. CloudFormation YAML and JSON only for now (Terraform comes later).",
+                    "--unsafe-fixes. CloudFormation YAML and JSON, and Terraform .tf files.",
         epilog=EXAMPLES, formatter_class=formatter_class)
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders (default: .)")
     mode = parser.add_mutually_exclusive_group()

@@ -2,8 +2,9 @@
 
 A finding is fixable when its rule declares a fix kind (``rule(fix="safe"|"unsafe")``), it is not
 suppressed, and it carries precise edits (``ReplaceNode``, ``SetPath``) into a CloudFormation template
-(YAML or JSON). Everything else that has a fix kind is reported, never skipped in silence: Terraform and
-other formats ("no automatic fix for this format yet"), or the case the rule cannot edit precisely.
+(YAML or JSON) or a Terraform ``.tf`` file. Everything else that has a fix kind is reported, never skipped
+in silence: other formats ("no automatic fix for this format yet"), or the case the rule cannot edit
+precisely.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from dataclasses import dataclass, field
 from rumpolicy.findings import Finding
 from rumpolicy.fix.apply import Document, Patch, overlaps
 from rumpolicy.fix.nodes import Unfixable
+from rumpolicy.fix.terraform_text import TerraformDocument
 from rumpolicy.model.messages import PRECISE
 
-FORMAT_NOT_YET = "no automatic fix for this format yet (CloudFormation YAML and JSON only; Terraform comes later)"
+FORMAT_NOT_YET = ("no automatic fix for this format yet (CloudFormation YAML and JSON, and Terraform `.tf` files "
+                  "only)")
+FIXED_FORMATS = ("cloudformation:yaml", "cloudformation:json", "terraform:hcl")
 UNSAFE = "unsafe fix available (--unsafe-fixes)"
 
 
@@ -52,12 +56,11 @@ def make_plan(findings: list[Finding], kinds: dict[str, str | None], formats: di
             continue
         source = finding.location.source
         edits = [e for e in finding.fix if isinstance(e, PRECISE)]
-        if formats.get(source, "").split(":")[0] != "cloudformation":
+        if formats.get(source, "") not in FIXED_FORMATS:
             plan.skipped.append((finding, FORMAT_NOT_YET))
             continue
         if not edits:
-            plan.skipped.append((finding, "no automatic fix for this case: see the fix shown by `rumpolicy check`"))
-            continue
+            continue          # this case of the rule has no automatic fix: `check` shows what to do
         if any(e.location.source != source for e in edits):
             plan.skipped.append((finding, "the fix edits another file than the finding's"))
             continue
@@ -69,7 +72,8 @@ def make_plan(findings: list[Finding], kinds: dict[str, str | None], formats: di
         text = texts[source]
         if source not in documents:
             try:
-                documents[source] = Document(text, formats[source].endswith(":json"))
+                documents[source] = (TerraformDocument(text) if formats[source] == "terraform:hcl"
+                                     else Document(text, formats[source].endswith(":json")))
             except Unfixable as error:
                 documents[source] = error
         document = documents[source]

@@ -9,7 +9,9 @@ the ones already kept, so one file whose fix does not verify leaves the others f
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from rumpolicy.findings import Finding
@@ -48,7 +50,8 @@ class FixRun:
                 raw = texts[candidate.path].encode("utf-8")
                 candidate = replace(candidate, read=FileBytes.of(candidate.path, raw, options.load.max_file_size))
             candidates.append(candidate)
-        inventory = load_candidates(candidates, options.load)
+        with _terraform_texts(texts):
+            inventory = load_candidates(candidates, options.load)
         return inventory, api.judge(inventory, options, files=FileTally.of(inventory.files))
 
     def run(self) -> Outcome:
@@ -104,13 +107,15 @@ class FixRun:
         return outcome
 
     def _formats(self, inventory, kept: dict[str, str], refused: dict[str, str]):
-        """source -> "kind:json|yaml" for the files of the run; the texts of the CloudFormation ones."""
+        """source -> "cloudformation:json|yaml" or "terraform:hcl" for the files of the run (their kind for the
+        others); the texts of the files ``rumpolicy fix`` edits."""
         from rumpolicy.load.source import SourceError, decode_text, parse_text
 
         formats: dict[str, str] = {}
         texts: dict[str, str] = {}
         for record in inventory.files:
-            if record.kind != "cloudformation" or record.error:
+            hcl = record.kind == "terraform" and record.path.endswith(".tf")
+            if (record.kind != "cloudformation" and not hcl) or record.error:
                 formats[record.path] = record.kind or ""
                 continue
             if record.path in kept:
@@ -129,6 +134,10 @@ class FixRun:
                 if "\r\n" in text:
                     refused.setdefault(record.path, "CRLF line endings: not edited yet")
                     continue
+            if hcl:
+                formats[record.path] = "terraform:hcl"
+                texts[record.path] = text
+                continue
             try:
                 shape = parse_text(text, record.path).format
             except SourceError:
@@ -137,6 +146,30 @@ class FixRun:
             formats[record.path] = f"cloudformation:{shape}"
             texts[record.path] = text
         return formats, texts
+
+
+@contextmanager
+def _terraform_texts(texts: dict[str, str]):
+    """The Terraform loader reads a module's files by path itself (a candidate's ``read`` is not used), so
+    for the re-check its reader is handed the patched texts of the ``.tf`` files, by absolute path.
+    (A loader option for given texts would replace this; the loader is not changed here.)"""
+    from rumpolicy.load import terraform_sources
+
+    given = {os.path.abspath(p): t for p, t in texts.items() if p.endswith(".tf")}
+    if not given:
+        yield
+        return
+    original = terraform_sources.read_text
+
+    def read_text(path, *args, **kwargs):
+        found = given.get(os.path.abspath(path))
+        return found if found is not None else original(path, *args, **kwargs)
+
+    terraform_sources.read_text = read_text
+    try:
+        yield
+    finally:
+        terraform_sources.read_text = original
 
 
 def file_plan_fixed(file_plan) -> list[Finding]:

@@ -98,15 +98,15 @@ def test_fix_that_does_not_verify_leaves_the_file_unchanged(cli, shop: Path, mon
     assert "left unchanged: it would report RUM-TEST-000 (made up)" in result.out
 
 
-def test_terraform_findings_are_reported_not_skipped(cli, tmp_path: Path) -> None:
+def test_terraform_json_findings_are_reported_not_skipped(cli, tmp_path: Path) -> None:
+    """`.tf` files are edited (tests/fix/test_fix_terraform.py); Terraform's JSON syntax is not yet."""
     folder = tmp_path / "tf"
-    folder.mkdir()
-    shutil.copyfile(ROOT / "fixtures" / "rules" / "RUM-PERM-005" / "bad.tf", folder / "main.tf")
-    original = (folder / "main.tf").read_bytes()
+    shutil.copytree(ROOT / "fixtures" / "inputs" / "terraform" / "json-syntax", folder)
+    original = (folder / "main.tf.json").read_bytes()
     result = cli("fix", str(folder), "--no-config")
     assert result.status == 1
-    assert "RUM-PERM-005 not fixed: no automatic fix for this format yet" in result.out
-    assert (folder / "main.tf").read_bytes() == original
+    assert "not fixed: no automatic fix for this format yet" in result.out
+    assert (folder / "main.tf.json").read_bytes() == original
 
 
 def test_missing_path_is_a_usage_error(cli, tmp_path: Path) -> None:

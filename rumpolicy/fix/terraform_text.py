@@ -1,0 +1,206 @@
+"""Precise edits (``ReplaceNode``, ``SetPath``) as patches of a Terraform file's text.
+
+Where values are: ``rumpolicy.fix.hcl_spans``. How values are written: as the configuration writes them,
+by the snippet writer of ``rumpolicy.model.dialect`` (``_Hcl``), so that a fix refers to what the input
+refers to (``aws_cognito_identity_pool.x.id`` as a bare expression, ``"${...}"`` inside a string), strings
+are quoted and lists are ``["a"]``. A new member goes on its own line after the last one, at its
+siblings' indentation with its ``=`` aligned to theirs (as ``terraform fmt`` aligns a group); in a one-line
+object it follows the last member after ``, ``.
+
+A policy in a heredoc (``<<EOF ... EOF``) is JSON: its content is edited as JSON text
+(``rumpolicy.fix.apply.Document``), with references as ``"${aws_rum_app_monitor.x.arn}"``. A policy in a
+quoted string, in an ``aws_iam_policy_document`` that needs a new block, or in a module other than the
+root is not edited (``Unfixable`` says which).
+"""
+
+from __future__ import annotations
+
+from rumpolicy.findings import escape_pointer_token
+from rumpolicy.fix.apply import Document, Patch
+from rumpolicy.fix.hcl_spans import HclNode, hcl_nodes
+from rumpolicy.fix.nodes import Unfixable
+from rumpolicy.model.dialect import _Hcl
+from rumpolicy.model.messages import ReplaceNode, SetPath
+from rumpolicy.model.symbols import IMPORT, MARK, OPAQUE, Symbol, parts, render
+
+
+class TerraformDocument:
+    """One ``.tf`` file's text, what each of its values spans, and how it writes values."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.nodes = hcl_nodes(text)
+
+    def patches(self, edit) -> list[Patch]:
+        pointer = edit.location.pointer
+        if not pointer.startswith(("/resource/", "/data/")):
+            raise Unfixable(f"no value at {pointer or '/'} in the text (only root-module resources are edited)")
+        _check_value(edit.tree)
+        try:
+            heredoc = self._heredoc_of(pointer)
+        except Unfixable:
+            # A policy rendered by ``data "aws_iam_policy_document"`` is reached through a reference
+            # (``data.aws_iam_policy_document.x.json``): the edit's span names the value in the data block.
+            if isinstance(edit, ReplaceNode) and (node := self._at_span(edit.location.span)) is not None:
+                return [(node.start, node.end, _Hcl("").expression(edit.tree, node.column))]
+            if isinstance(edit, SetPath):
+                raise Unfixable(f"the policy at {pointer} is written elsewhere (an `aws_iam_policy_document` "
+                                "needs a new block: not done yet)") from None
+            raise
+        if heredoc is not None:
+            return self._in_heredoc(heredoc, edit)
+        if isinstance(edit, ReplaceNode):
+            return [self._replace(pointer, edit.tree)]
+        if isinstance(edit, SetPath):
+            return self._set_path(pointer, tuple(edit.path), edit.tree)
+        raise Unfixable(f"{type(edit).__name__} is not an edit `rumpolicy fix` applies")
+
+    # -- HCL ---------------------------------------------------------------------------------------
+    def _node(self, pointer: str) -> HclNode:
+        node = self.nodes.get(pointer)
+        if node is None:
+            raise Unfixable(f"no value at {pointer} in the text")
+        return node
+
+    def _replace(self, pointer: str, tree: object) -> Patch:
+        node = self._node(pointer)
+        if node.kind == "block":
+            raise Unfixable(f"the value at {pointer} is a block")
+        if node.kind == "heredoc":
+            raise Unfixable(f"the value at {pointer} is a heredoc")
+        return (node.start, node.end, _Hcl("").expression(tree, node.column))
+
+    def _set_path(self, pointer: str, path: tuple[str, ...], tree: object) -> list[Patch]:
+        here = pointer
+        for index, key in enumerate(path):
+            node = self._node(here)
+            if node.kind not in ("map", "block"):
+                raise Unfixable(f"the value at {here} is not an object")
+            child = f"{here}/{escape_pointer_token(key)}"
+            if key not in node.keys:
+                if child in self.nodes:                 # a nested block of that name
+                    raise Unfixable(f"{key} at {here} is a block")
+                rest = tree
+                for name in reversed(path[index + 1:]):
+                    rest = {name: rest}
+                return [self._insert(node, here, key, rest)]
+            if index == len(path) - 1:
+                return [self._replace(child, tree)]
+            here = child
+        return [self._replace(here, tree)]
+
+    def _insert(self, node: HclNode, pointer: str, key: str, value: object) -> Patch:
+        text = self.text
+        name = _Hcl.key(key)
+        if node.kind == "block" and name != key:
+            raise Unfixable(f"{key!r} is not an attribute name")
+        if not node.keys:
+            if node.close is None:
+                raise Unfixable(f"cannot add a key to the object at {pointer}")
+            if node.kind == "map" and "\n" not in text[node.start:node.close]:
+                return (node.close, node.close, f" {name} = {_Hcl('').expression(value, node.column)} ")
+            pad = _line_indent(text, node.start) + 2
+            at = text.rfind("\n", 0, node.close) + 1
+            if text[at:node.close].strip():
+                raise Unfixable(f"cannot add a key to the object at {pointer}")
+            return (at, at, " " * pad + f"{name} = {_Hcl('').expression(value, pad)}\n")
+        last = len(node.keys) - 1
+        end = node.member_ends[last]
+        pad = node.key_columns[last]
+        rendered = _Hcl("").expression(value, pad)
+        if node.kind == "map" and node.key_lines[last] == _line_of(text, node.start):   # one line: `{ a = 1 }`
+            return (end, end, f", {name} = {rendered}")
+        width = node.key_widths[last]
+        if width <= len(name) + 1 or _line_of(text, end) != node.key_lines[last]:   # a multi-line value ends a group
+            width = len(name) + 1
+        return (end, end, "\n" + " " * pad + name.ljust(width - 1) + " = " + rendered)
+
+    def _at_span(self, span) -> HclNode | None:
+        """The string or plain value of a data block that starts at ``span`` (1-based line and column)."""
+        if span is None or not span.line or not span.column:
+            return None
+        offset = 0
+        for _ in range(span.line - 1):
+            offset = self.text.find("\n", offset) + 1
+            if offset == 0:
+                return None
+        at = offset + span.column - 1
+        for pointer, node in self.nodes.items():
+            if pointer.startswith("/data/aws_iam_policy_document/") and node.start == at and node.kind == "string":
+                return node
+        return None
+
+    # -- heredoc JSON --------------------------------------------------------------------------------
+    def _heredoc_of(self, pointer: str) -> tuple[str, HclNode] | None:
+        here = pointer
+        while here.count("/") > 3:
+            node = self.nodes.get(here)
+            if node is not None:
+                if node.kind == "heredoc":
+                    return here, node
+                if node.kind == "string" and here != pointer:
+                    raise Unfixable(f"the policy at {here} is a quoted string (only heredoc JSON is edited)")
+                if node.kind == "expr" and here != pointer:
+                    raise Unfixable(f"the value at {here} is an expression rumpolicy does not edit")
+                return None
+            here = here.rsplit("/", 1)[0]
+        return None
+
+    def _in_heredoc(self, found: tuple[str, HclNode], edit) -> list[Patch]:
+        prefix, node = found
+        start, stop = node.inner
+        content = self.text[start:stop]
+        if "%{" in content:
+            raise Unfixable(f"the policy at {prefix} uses template directives")
+        document = Document(content, True)
+        inner = edit.location.pointer[len(prefix):]
+        location = type(edit.location)(edit.location.source, inner, None)
+        moved = (ReplaceNode(location, _interpolated(edit.tree)) if isinstance(edit, ReplaceNode)
+                 else SetPath(location, edit.path, _interpolated(edit.tree)))
+        return [(start + a, start + b, new) for a, b, new in document.patches(moved)]
+
+
+def _check_value(tree: object) -> None:
+    """Unfixable when the value holds a token Terraform cannot write, or one from another module."""
+    if isinstance(tree, dict):
+        for item in tree.values():
+            _check_value(item)
+    elif isinstance(tree, (list, tuple)):
+        for item in tree:
+            _check_value(item)
+    elif isinstance(tree, str) and MARK in tree:
+        for piece in parts(tree):
+            if isinstance(piece, Symbol) and (piece.kind in (IMPORT, OPAQUE) or piece.detail.startswith("module.")):
+                raise Unfixable(f"the value {render(tree)} is not known in the input")
+
+
+def _interpolated(tree: object) -> object:
+    """A value for JSON in a heredoc: tokens as ``${reference}`` in strings; literal ``${`` is refused."""
+    if isinstance(tree, dict):
+        return {k: _interpolated(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [_interpolated(v) for v in tree]
+    if not isinstance(tree, str):
+        return tree
+    out = []
+    for piece in parts(tree):
+        if isinstance(piece, str):
+            if "${" in piece or "%{" in piece:
+                raise Unfixable(f"the value {piece!r} would read as a template in a heredoc")
+            out.append(piece)
+        else:
+            reference = _Hcl("").reference(piece)
+            if reference is None:
+                raise Unfixable(f"the value {render(tree)} is not known in the input")
+            out.append("${" + reference + "}")
+    return "".join(out)
+
+
+def _line_of(text: str, index: int) -> int:
+    return text.count("\n", 0, index)
+
+
+def _line_indent(text: str, index: int) -> int:
+    begin = text.rfind("\n", 0, index) + 1
+    line = text[begin:index]
+    return len(line) - len(line.lstrip(" "))
