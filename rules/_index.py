@@ -54,8 +54,16 @@ RULES = (
      '    unauthenticated = aws_iam_role.guest.arn\n'
      '  }\n'
      '}\n'
-     '```',
-     None),
+     '```\n'
+     '\n'
+     "`rumpolicy fix` (CloudFormation, Terraform) attaches the role the pool's app monitors name in\n"
+     '`GuestRoleArn`, when they name exactly one: it adds `unauthenticated` to the `Roles` of the\n'
+     "pool's role attachment, or writes a new attachment (`<Pool>Roles`, or a block at the end of the\n"
+     "pool's `.tf` file) when the pool has none. That is safe: the role is already the one browsers\n"
+     'assume in the basic flow, and a pool without an `unauthenticated` role gives guests nothing in\n'
+     'the enhanced flow. When no monitor names a role, or they name several, which role to attach is\n'
+     'a choice the fix does not make: the finding only says what to write.',
+     'safe'),
     ('RUM-ATT-002',
      'attachment-role-key-invalid',
      'error',
@@ -137,8 +145,13 @@ RULES = (
      '    unauthenticated = aws_iam_role.guest.arn\n'
      '  }\n'
      '}\n'
-     '```',
-     None),
+     '```\n'
+     '\n'
+     "`rumpolicy fix --unsafe-fixes` (CloudFormation, Terraform) points the attachment's\n"
+     "`IdentityPoolId` at the monitor's pool, when exactly one pool of the input needs it. The fix is\n"
+     'unsafe: the pool the attachment targets now loses its `unauthenticated` role, and something\n'
+     'outside the input may use that pool.',
+     'unsafe'),
     ('RUM-CLIENT-001',
      'client-endpoint-wrong-region',
      'error',
@@ -1236,8 +1249,12 @@ RULES = (
      '  allow_unauthenticated_identities = true\n'
      '  allow_classic_flow               = false\n'
      '}\n'
-     '```',
-     None),
+     '```\n'
+     '\n'
+     '`rumpolicy fix --unsafe-fixes` writes `false` where `true` is written. The fix is unsafe: the\n'
+     "input shows only some of the pool's consumers, and an app monitor outside it, or a web client\n"
+     'configured with `guestRoleArn` by hand, may use the basic flow, which would then stop working.',
+     'unsafe'),
     ('RUM-POOL-004',
      'basic-flow-with-role-mappings',
      'warning',

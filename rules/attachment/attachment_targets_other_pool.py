@@ -10,12 +10,14 @@ from rumpolicy.findings import Severity
 from rumpolicy.model import AppMonitor, Inventory, RoleAttachment
 from rumpolicy.model.arns import same
 from rumpolicy.chain.flows import monitor_uses_basic_flow
-from rumpolicy.model.messages import Listed, SetProperties, Value
+from rumpolicy.model.dialect import Dialect, dialect_of
+from rumpolicy.model.messages import Listed, ReplaceNode, SetProperties, Value
 
 UNAUTHENTICATED = "unauthenticated"
 
 
 @rule(id="RUM-ATT-003", name="attachment-targets-other-pool", severity=Severity.ERROR, subject=Inventory,
+      fix="unsafe",
       references=("https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-identitypoolroleattachment.html",),
       messages={
           "other-pool": "role attachment {attachment} targets identity pool {target}, which no app monitor uses, "
@@ -69,6 +71,11 @@ def attachment_targets_other_pool(inventory: Inventory) -> Iterator:
       }
     }
     ```
+
+    `rumpolicy fix --unsafe-fixes` (CloudFormation, Terraform) points the attachment's
+    `IdentityPoolId` at the monitor's pool, when exactly one pool of the input needs it. The fix is
+    unsafe: the pool the attachment targets now loses its `unauthenticated` role, and something
+    outside the input may use that pool.
     """
     monitors: dict[str, list[AppMonitor]] = defaultdict(list)
     for monitor in inventory.monitors:
@@ -89,6 +96,11 @@ def attachment_targets_other_pool(inventory: Inventory) -> Iterator:
             message_id, target = "other-pool-id", Value(attachment, attachment.identity_pool_id.value)
         first = needing[0].identity_pool
         fix = SetProperties(attachment, {"IdentityPoolId": first.pool_id}) if first.pool_id else None
+        # `rumpolicy fix --unsafe-fixes`: the attachment's pool id becomes the monitor's pool. Not when a
+        # monitor of that pool names a guest role: RUM-ATT-001's fix then writes the pool its own attachment.
+        if (fix is not None and len(pools) == 1 and not any(m.guest_role_arn is not None for m in first.monitors)
+                and dialect_of(attachment) in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM)):
+            fix = (fix, ReplaceNode(attachment.identity_pool_id.location, first.pool_id))
         yield Violation(attachment.identity_pool_id, message_id, subject=attachment.subject, attachment=attachment,
                         target=target, pools=Listed(tuple(pools.values())), monitors=Listed(tuple(needing)),
                         related=tuple(m.identity_pool_id.location for m in needing), fix=fix)

@@ -8,15 +8,17 @@ from rumpolicy.engine import NOT_APPLICABLE, Undecided, Violation, rule
 from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool, RoleAttachment
 from rumpolicy.model.arns import is_literal
-from rumpolicy.model.dialect import Dialect, companion, dialect_of
+from rumpolicy.findings import Location
+from rumpolicy.model.dialect import Dialect, companion, dialect_of, property_path, same_module
 from rumpolicy.chain.flows import monitor_uses_basic_flow
-from rumpolicy.model.messages import Listed, Prop, SetProperties
+from rumpolicy.model.messages import Listed, Prop, SetPath, SetProperties
 from rumpolicy.model.symbols import ATTR, token
 
 UNAUTHENTICATED = "unauthenticated"
 
 
 @rule(id="RUM-ATT-001", name="pool-without-unauthenticated-role", severity=Severity.ERROR, subject=IdentityPool,
+      fix="safe",
       references=("https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_GetCredentialsForIdentity.html",
                   "https://aws.amazon.com/blogs/mobile/understanding-amazon-cognito-authentication-part-4-enhanced-flow/"),
       messages={
@@ -71,6 +73,14 @@ def pool_without_unauthenticated_role(pool: IdentityPool) -> Iterator:
       }
     }
     ```
+
+    `rumpolicy fix` (CloudFormation, Terraform) attaches the role the pool's app monitors name in
+    `GuestRoleArn`, when they name exactly one: it adds `unauthenticated` to the `Roles` of the
+    pool's role attachment, or writes a new attachment (`<Pool>Roles`, or a block at the end of the
+    pool's `.tf` file) when the pool has none. That is safe: the role is already the one browsers
+    assume in the basic flow, and a pool without an `unauthenticated` role gives guests nothing in
+    the enhanced flow. When no monitor names a role, or they name several, which role to attach is
+    a choice the fix does not make: the finding only says what to write.
     """
     if not pool.monitors:
         yield NOT_APPLICABLE
@@ -92,6 +102,8 @@ def pool_without_unauthenticated_role(pool: IdentityPool) -> Iterator:
     where = where or (pool.attachments[0] if pool.attachments else pool)
     message_id = "no-guest-role" if pool.attachments else "no-attachment"
     fix = _attachment_fix(pool)
+    precise = _attach_named_role(pool)
+    fix = (fix, precise) if precise is not None else fix
     monitors = Listed(tuple(pool.monitors))
     if basic_only:
         yield Violation(where, f"{message_id}-enhanced", pool=pool, monitors=monitors, severity=Severity.WARNING,
@@ -126,3 +138,56 @@ def _guest_role_placeholder(pool: IdentityPool) -> str:
     known = [a for a in [pool.env.account] + [m.env.account for m in pool.monitors] if a and is_literal(a)]
     account = known[0] if known else "<account>"
     return f"arn:{pool.env.partition or 'aws'}:iam::{account}:role/<guest role>"
+
+
+def _attach_named_role(pool: IdentityPool) -> SetPath | None:
+    """The precise edit `rumpolicy fix` applies: the one role the pool's monitors name in `GuestRoleArn`,
+    as the `unauthenticated` role of the pool's only attachment, or of a new one. None when the monitors
+    name no role or several, or a role as the input cannot refer to it."""
+    dialect = dialect_of(pool)
+    if dialect not in ATTACHMENT_KINDS or len(pool.attachments) > 1:
+        return None
+    named = {_role_reference(pool, m) for m in pool.monitors if m.guest_role_arn is not None}
+    if len(named) != 1 or None in named:
+        return None
+    role = named.pop()
+    if pool.attachments:
+        attachment = pool.attachments[0]
+        if attachment.location.source != pool.location.source and attachment.roles_location is None:
+            return None
+        where = attachment.location
+        roles = (["Properties", "Roles"] if dialect is Dialect.CLOUDFORMATION
+                 else property_path(attachment, "Roles"))
+        return SetPath(Location(where.source, where.pointer, where.span), (*roles, UNAUTHENTICATED), role)
+    if not pool.pool_id:
+        return None
+    new = companion(pool, RoleAttachment, ATTACHMENT_KINDS, "Roles")
+    source = pool.location.source
+    if dialect is Dialect.CLOUDFORMATION:
+        if not pool.location.pointer.startswith("/Resources/"):
+            return None
+        body = {"Type": new.kind, "Properties": {"IdentityPoolId": pool.pool_id,
+                                                  "Roles": {UNAUTHENTICATED: role}}}
+        return SetPath(Location(source, "/Resources", None), (new.subject,), body)
+    if not pool.location.pointer.startswith("/resource/") or "." not in new.subject or \
+            new.subject.startswith("module."):
+        return None
+    body = {"identity_pool_id": pool.pool_id, "roles": {UNAUTHENTICATED: role}}
+    return SetPath(Location(source, "/resource", None), (new.kind, new.subject.split(".", 1)[1]), body)
+
+
+def _role_reference(pool: IdentityPool, monitor) -> str | None:
+    """The role a monitor names in `GuestRoleArn` as the pool's template or module refers to it: `!GetAtt
+    Role.Arn` (`aws_iam_role.x.arn`) for a role of the input, the ARN itself when it is a literal."""
+    role = monitor.guest_role
+    dialect = dialect_of(pool)
+    if role is not None:
+        if (dialect is Dialect.CLOUDFORMATION and role.kind == "AWS::IAM::Role"
+                and role.location.source == pool.location.source):
+            return token(ATTR, f"{role.subject}.Arn")
+        if dialect is Dialect.TERRAFORM and role.kind == "aws_iam_role" and same_module(pool, role) \
+                and not role.subject.startswith("module."):
+            return token(ATTR, f"{role.subject}.arn")
+        return None
+    value = monitor.guest_role_arn.value
+    return value if is_literal(value) else None

@@ -9,10 +9,12 @@ from rumpolicy.findings import Severity
 from rumpolicy.model import IdentityPool
 from rumpolicy.model.arns import shown
 from rumpolicy.chain.flows import classic_flow, monitor_uses_basic_flow
-from rumpolicy.model.messages import Listed, Prop, Said, SetProperties
+from rumpolicy.model.dialect import Dialect, dialect_of
+from rumpolicy.model.messages import Listed, Prop, ReplaceNode, Said, SetProperties
 
 
 @rule(id="RUM-POOL-003", name="classic-flow-enabled-unused", severity=Severity.WARNING, subject=IdentityPool,
+      fix="unsafe",
       references=("https://docs.datadoghq.com/security/default_rules/def-000-k8u",
                   "https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flow.html"),
       messages={
@@ -58,6 +60,10 @@ def classic_flow_enabled_unused(pool: IdentityPool) -> Iterator:
       allow_classic_flow               = false
     }
     ```
+
+    `rumpolicy fix --unsafe-fixes` writes `false` where `true` is written. The fix is unsafe: the
+    input shows only some of the pool's consumers, and an app monitor outside it, or a web client
+    configured with `guestRoleArn` by hand, may use the basic flow, which would then stop working.
     """
     if not pool.monitors:
         yield NOT_APPLICABLE
@@ -73,8 +79,13 @@ def classic_flow_enabled_unused(pool: IdentityPool) -> Iterator:
         yield Undecided(pool, "classic-unset", pool=pool, flag=flag)
     elif enabled is True:
         # ``shown`` (rumpolicy.model.arns) writes the value as the input spells it: `true`, not `True`.
+        fix = SetProperties(pool, {"AllowClassicFlow": False})
+        if dialect_of(pool) in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM):
+            # `rumpolicy fix`: `false` where `true` is written. Unsafe: a monitor outside the input, or a
+            # web client written with `guestRoleArn` by hand, may use the pool's basic flow.
+            fix = (fix, ReplaceNode(node.location, False))
         yield Violation(node, "classic-unused", flag=flag, value=Said(shown(node.value)),
                         monitors=Listed(tuple(pool.monitors)), guest_role=Prop(pool.monitors[0], "GuestRoleArn"),
-                        fix=SetProperties(pool, {"AllowClassicFlow": False}))
+                        fix=fix)
     else:
         yield Undecided(node, "classic-undecided", flag=flag, value=Said(shown(node.value)))

@@ -152,11 +152,12 @@ def guest_role_grants_extra_actions(guest: GuestRole) -> Iterator:
 
 
 def _narrowed(guest: GuestRole, grant, location, written: str | None, fix):
-    """The fix, with (CloudFormation) the precise edit `rumpolicy fix` applies when the entry is a RUM
-    wildcard that covers `rum:PutRumEvents` (`rum:*`, `rum:Put*`): the entry becomes `rum:PutRumEvents`.
-    Safe: the web client calls no other RUM action. Other entries (`*`, `s3:*`, named actions) are left
-    to a person: the role may serve more than RUM."""
-    if (written is None or grant.external or dialect_of(guest) not in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM)
+    """The fix, with (CloudFormation, Terraform, bare IAM policies) the precise edit `rumpolicy fix` applies
+    when the entry is a RUM wildcard that covers `rum:PutRumEvents` (`rum:*`, `rum:Put*`): the entry becomes
+    `rum:PutRumEvents`. Safe: the web client calls no other RUM action. Other entries (`*`, `s3:*`, named
+    actions) are left to a person: the role may serve more than RUM."""
+    if (written is None or grant.external
+            or dialect_of(guest) not in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM, Dialect.API)
             or not written.lower().startswith("rum:") or not fnmatch.fnmatchcase(PUT_RUM_EVENTS.lower(), written.lower())
             or written == PUT_RUM_EVENTS):
         return fix

@@ -11,6 +11,7 @@ from rumpolicy.chain.grants import (PUT_RUM_EVENTS, allowing, has_glob, monitor_
                                     unread_policies)
 from rumpolicy.model.dialect import Dialect, dialect_of
 from rumpolicy.model.messages import Listed, ReplaceNode, Value
+from rumpolicy.model.symbols import OPAQUE, token
 
 
 @rule(id="RUM-PERM-004", name="put-rum-events-wildcard-resource", severity=Severity.WARNING, subject=GuestRole,
@@ -105,17 +106,20 @@ def put_rum_events_wildcard_resource(guest: GuestRole) -> Iterator:
 
 
 def _listed(guest: GuestRole, statement, node, fix):
-    """The fix, with (CloudFormation) the precise edit `rumpolicy fix --unsafe-fixes` applies: the wildcard
-    becomes the ARNs of the monitors of the input that use the role. Unsafe: a monitor outside the input
-    that shares the role would lose access. Only for a statement whose actions are all RUM actions."""
+    """The fix, with (CloudFormation, Terraform, bare IAM policies) the precise edit `rumpolicy fix
+    --unsafe-fixes` applies: the wildcard becomes the ARNs of the monitors of the input that use the role.
+    Unsafe: a monitor outside the input that shares the role would lose access. Only for a statement whose
+    actions are all RUM actions. A bare policy refers to nothing: where the input names no monitor for it
+    (`--app-monitor`), the ARN is a value not known in the input, and `rumpolicy fix` says so."""
     arns = [monitor_arn_reference(guest, m) for m in guest.monitors if m.arn]
+    if not arns and guest.role.bare:
+        arns = [token(OPAQUE, "the ARN of the app monitor the role serves")]
     actions = statement.actions or ()
-    if (fix is None or not arns or dialect_of(guest) not in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM) or not actions
+    if (not arns or dialect_of(guest) not in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM, Dialect.API) or not actions
             or not all(isinstance(a.value, str) and a.value.lower().startswith("rum:") for a in actions)):
         return fix
     whole = node.location.pointer == statement.node("Resource").pointer
-    if whole:
-        return (fix, ReplaceNode(node.location, arns[0] if len(arns) == 1 else arns))
-    if len(arns) == 1:
-        return (fix, ReplaceNode(node.location, arns[0]))
+    if whole or len(arns) == 1:
+        precise = ReplaceNode(node.location, arns[0] if len(arns) == 1 else arns)
+        return (fix, precise) if fix is not None else precise
     return fix

@@ -126,29 +126,33 @@ def guest_role_trust_missing_amr(guest: GuestRole) -> Iterator:
         yield Undecided(undecided[0], "amr-undecided", role=role)
 
 
+# The dialects whose inputs `rumpolicy fix` edits (API: bare IAM policies; its other inputs are reported).
+_EDITED = (Dialect.CLOUDFORMATION, Dialect.TERRAFORM, Dialect.API)
+
+
 def _limit_to_guests(guest: GuestRole, statement: Statement, fix):
-    """The fix of a statement without `amr`, with (CloudFormation, Terraform) the precise edit `rumpolicy fix` applies:
-    `ForAnyValue:StringLike` on `amr` equal to `unauthenticated`, added to the statement's Condition. Safe:
-    the role is a guest role (a pool attaches it as `unauthenticated`, or a monitor names it), and no pool
+    """The fix of a statement without `amr`, with (CloudFormation, Terraform, bare IAM policies) the precise
+    edit `rumpolicy fix` applies: `ForAnyValue:StringLike` on `amr` equal to `unauthenticated`, added to the
+    statement's Condition. Safe: the role is a guest role (a pool attaches it as `unauthenticated`, or a monitor names it), and no pool
     of the input may give it to authenticated identities too (``_maybe_authenticated_role``): the
     identities it keeps out have a role of their own. Otherwise the fix is advice only.
 
     Only into a `Condition` that is written: a statement without one lacks `aud` too, and RUM-TRUST-002's
     fix creates the `Condition` (two edits that both created it would write the key twice); the next
     pass of `rumpolicy fix` then adds `amr` to it."""
-    if (dialect_of(guest) not in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM) or _maybe_authenticated_role(guest)
+    if (dialect_of(guest) not in _EDITED or _maybe_authenticated_role(guest)
             or "Condition" not in statement.fields):
         return fix
     return (fix, SetPath(statement.location, ("Condition", "ForAnyValue:StringLike", AMR), UNAUTHENTICATED))
 
 
 def _admit_guests(guest: GuestRole, statement: Statement, fix):
-    """The fix of a guest role whose statements admit no guest, with (CloudFormation, Terraform) the precise edit:
-    the value of the first statement's one `ForAnyValue:` `amr` clause becomes `unauthenticated`. Safe
-    on the terms of ``_limit_to_guests``: no guest can assume the role today, and no authenticated
+    """The fix of a guest role whose statements admit no guest, with (CloudFormation, Terraform, bare IAM
+    policies) the precise edit: the value of the first statement's one `ForAnyValue:` `amr` clause becomes
+    `unauthenticated`. Safe on the terms of ``_limit_to_guests``: no guest can assume the role today, and no authenticated
     identity is given it. Other shapes (several clauses, a single-valued operator) are advice only."""
     clauses = statement.conditions_on(AMR)
-    if (dialect_of(guest) not in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM) or _maybe_authenticated_role(guest)
+    if (dialect_of(guest) not in _EDITED or _maybe_authenticated_role(guest)
             or len(clauses) != 1 or clauses[0].operator not in SET_OPERATORS):
         return fix
     return (fix, ReplaceNode(clauses[0].location, UNAUTHENTICATED))

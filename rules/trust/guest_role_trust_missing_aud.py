@@ -12,6 +12,7 @@ from rumpolicy.chain.grants import (AUD, cognito_trust_statements, has_glob, req
 from rumpolicy.model.dialect import Dialect, dialect_of
 from rumpolicy.model.messages import Listed, SetPath, Value
 from rumpolicy.model.policy import ConditionClause, Statement
+from rumpolicy.model.symbols import OPAQUE, token
 
 PINNING = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
 
@@ -115,11 +116,16 @@ def guest_role_trust_missing_aud(guest: GuestRole) -> Iterator:
 
 
 def _pin(guest: GuestRole, statement: Statement, fix):
-    """The fix of a statement without `aud`, with (CloudFormation) the precise edit `rumpolicy fix` applies:
-    `StringEquals` on `aud` equal to the pools the role serves, added to the statement's Condition. Safe:
-    it admits exactly the pools that use the role."""
+    """The fix of a statement without `aud`, with (CloudFormation, Terraform, bare IAM policies) the precise
+    edit `rumpolicy fix` applies: `StringEquals` on `aud` equal to the pools the role serves, added to the
+    statement's Condition. Safe: it admits exactly the pools that use the role. A bare policy refers to
+    nothing: where the input names no pool for it, the pool id is a value not known in the input, and
+    `rumpolicy fix` says so."""
     pools = [need.pool_id for need in required_pools(guest)]
-    if not pools or dialect_of(guest) not in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM):
+    dialect = dialect_of(guest)
+    if not pools and guest.role is not None and guest.role.bare:
+        pools = [token(OPAQUE, "the id of the identity pool whose guests assume the role")]
+    if not pools or dialect not in (Dialect.CLOUDFORMATION, Dialect.TERRAFORM, Dialect.API):
         return fix
     return (fix, SetPath(statement.location, ("Condition", "StringEquals", AUD), pools[0] if len(pools) == 1 else pools))
 

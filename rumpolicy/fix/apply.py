@@ -4,6 +4,7 @@ A patch replaces ``text[start:end]``; an insertion has ``start == end``. Only th
 characters change: comments, key order, quoting and indentation of everything else stay as written.
 YAML insertions are block lines at the indentation of the mapping's keys (or ``, key: value`` in a flow
 mapping); JSON insertions are members at the indentation of their siblings, nested with the file's step.
+A ``literal`` document (a bare IAM policy, which refers to nothing) takes only values known as literals.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 
 from rumpolicy.findings import escape_pointer_token
 from rumpolicy.fix.nodes import TextNode, Unfixable, text_nodes
-from rumpolicy.fix.values import block_yaml, flow_yaml, json_value, short_form, yaml_string
+from rumpolicy.fix.values import block_yaml, flow_yaml, json_value, known_literal, short_form, yaml_string
 from rumpolicy.model.messages import ReplaceNode, SetPath
 
 Patch = tuple[int, int, str]
@@ -21,14 +22,17 @@ Patch = tuple[int, int, str]
 class Document:
     """One file's text, what each of its values spans, and how it writes values."""
 
-    def __init__(self, text: str, is_json: bool) -> None:
+    def __init__(self, text: str, is_json: bool, *, literal: bool = False) -> None:
         self.text = text
         self.is_json = is_json
+        self.literal = literal
         self.nodes = text_nodes(text)
         self.short = not is_json and short_form(text)
         self.step = _indent_step(text)
 
     def patches(self, edit) -> list[Patch]:
+        if self.literal and isinstance(edit, (ReplaceNode, SetPath)):
+            known_literal(edit.tree)           # Unfixable when a value is not known as a literal
         if isinstance(edit, ReplaceNode):
             return [self._replace(edit.location.pointer, edit.tree)]
         if isinstance(edit, SetPath):

@@ -28,10 +28,13 @@ examples:
   rumpolicy fix infra/ --diff          show them as a unified diff; change nothing
   rumpolicy fix infra/ --check         exit 1 when a fix is pending (CI); change nothing
   rumpolicy fix infra/ --unsafe-fixes  also the unsafe ones (e.g. narrowing a role to the monitors in the input)
+  rumpolicy fix policies/ --unsafe-fixes --app-monitor arn:aws:rum:us-east-1:123456789012:appmonitor/web
+                                       bare IAM policies, for the monitor they serve
 
-Fixes CloudFormation templates (YAML and JSON) and Terraform .tf files. Terraform JSON, bare IAM
-policies and other inputs are not edited yet: their fixable findings are reported as "no automatic fix
-for this format yet".
+Fixes CloudFormation templates (YAML and JSON), Terraform .tf files and bare IAM policies (only values the
+input knows as literals go into those, such as the ARN of --app-monitor; others are reported as not known
+in the input). Terraform JSON, AWS CLI output and other inputs are not edited yet: their fixable findings
+are reported as "no automatic fix for this format yet".
 
 exit status: 0 no fixable finding left, 1 some left unfixed (or, with --diff/--check, a change pending),
 2 usage error, 3 defect of rumpolicy"""
@@ -39,10 +42,10 @@ exit status: 0 no fixable finding left, 1 some left unfixed (or, with --diff/--c
 
 def add_parser(commands, formatter_class) -> argparse.ArgumentParser:
     parser = commands.add_parser(
-        "fix", help="apply the fixes rules attach (CloudFormation YAML/JSON, Terraform .tf)",
+        "fix", help="apply the fixes rules attach (CloudFormation YAML/JSON, Terraform .tf, bare IAM policies)",
         description="Apply the fixes that rules attach to their findings, editing the source text by span so "
                     "that comments, key order, quoting and indentation are kept. Only safe fixes unless "
-                    "--unsafe-fixes. CloudFormation YAML and JSON, and Terraform .tf files.",
+                    "--unsafe-fixes. CloudFormation YAML and JSON, Terraform .tf files and bare IAM policies.",
         epilog=EXAMPLES, formatter_class=formatter_class)
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders (default: .)")
     mode = parser.add_mutually_exclusive_group()
@@ -52,6 +55,8 @@ def add_parser(commands, formatter_class) -> argparse.ArgumentParser:
                         help="also apply unsafe fixes (they can change what a working setup does)")
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: the nearest one)")
     parser.add_argument("--no-config", action="store_true", help="read no configuration file")
+    parser.add_argument("--app-monitor", action="append", default=None, metavar="ARN",
+                        help="an app monitor that bare permission policies must serve (repeatable), as in check")
     parser.add_argument("--region", help="the region of templates that do not say")
     parser.add_argument("--account", help="the account of templates that do not say")
     parser.add_argument("--partition", help="the partition (default: aws)")
@@ -83,10 +88,25 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"rumpolicy: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    app_monitors = args.app_monitor if args.app_monitor is not None else list(config.app_monitors or ())
+    names: dict[str, str] = {}
+    for arn in app_monitors:                  # as `check` validates them (rumpolicy.cli)
+        from rumpolicy.load.iam_json import declared_monitor
+
+        try:
+            name = declared_monitor(arn).name.value
+        except ValueError as exc:
+            print(f"rumpolicy: error: --app-monitor: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if names.setdefault(name, arn) != arn:
+            print(f"rumpolicy: error: --app-monitor: {names[name]} and {arn} name the same monitor {name!r}",
+                  file=sys.stderr)
+            return EXIT_USAGE
     from rumpolicy.api import Options
     from rumpolicy.load import LoadOptions
 
-    load = LoadOptions(region=args.region or config.region, account=args.account or config.account,
+    load = LoadOptions(app_monitors=tuple(app_monitors), region=args.region or config.region,
+                       account=args.account or config.account,
                        partition=args.partition or config.partition or "aws", parameters=parameters)
     outcome = FixRun(paths, Options(load=load, config=config), unsafe=args.unsafe_fixes).run()
     if outcome.defects:

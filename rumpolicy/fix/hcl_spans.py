@@ -7,7 +7,8 @@ object and tuple expressions of ``jsonencode({...})``, with bracket matching tha
 Pointers are the loader's: ``/resource/<type>/<name>/<attribute>``, a nested block by its index among the
 blocks of its type (``/resource/aws_iam_role/x/inline_policy/0/policy``), and ``jsonencode``'s argument at
 the attribute's own pointer (``.../assume_role_policy/Statement/0/Condition``). A heredoc is a ``string``
-node whose ``inner`` span is its content (read as JSON by the caller).
+node whose ``inner`` span is its content (read as JSON by the caller). A block node also records where its
+type keyword starts (``head``): the loader's source map places a block there.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class HclNode:
     key_widths: list[int] = field(default_factory=list)   # columns from the key's start to its ``=``
     member_ends: list[int] = field(default_factory=list)  # index after each member's value
     inner: tuple[int, int] | None = None                  # heredoc: its content
+    head: int | None = None                               # block: index of its type keyword (``statement``)
 
 
 class _Scanner:
@@ -173,7 +175,7 @@ class _Scanner:
                 child = f"{pointer}/{escape_pointer_token(name)}/{index}"
             else:
                 child = None
-            block = HclNode("block", at, at, self.column(key_at))
+            block = HclNode("block", at, at, self.column(key_at), head=key_at)
             close = self.body(at + 1, child, block)
             if close >= n:
                 raise Unfixable("an unterminated block")

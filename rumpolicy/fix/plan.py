@@ -2,9 +2,9 @@
 
 A finding is fixable when its rule declares a fix kind (``rule(fix="safe"|"unsafe")``), it is not
 suppressed, and it carries precise edits (``ReplaceNode``, ``SetPath``) into a CloudFormation template
-(YAML or JSON) or a Terraform ``.tf`` file. Everything else that has a fix kind is reported, never skipped
-in silence: other formats ("no automatic fix for this format yet"), or the case the rule cannot edit
-precisely.
+(YAML or JSON), a Terraform ``.tf`` file or a bare IAM policy (JSON or YAML; only literal values go into one,
+``Document(literal=True)``). Everything else that has a fix kind is reported, never skipped in silence:
+other formats ("no automatic fix for this format yet"), or the case the rule cannot edit precisely.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from rumpolicy.fix.nodes import Unfixable
 from rumpolicy.fix.terraform_text import TerraformDocument
 from rumpolicy.model.messages import PRECISE
 
-FORMAT_NOT_YET = ("no automatic fix for this format yet (CloudFormation YAML and JSON, and Terraform `.tf` files "
-                  "only)")
-FIXED_FORMATS = ("cloudformation:yaml", "cloudformation:json", "terraform:hcl")
+FORMAT_NOT_YET = ("no automatic fix for this format yet (CloudFormation YAML and JSON, Terraform `.tf` files and "
+                  "bare IAM policies only)")
+FIXED_FORMATS = ("cloudformation:yaml", "cloudformation:json", "terraform:hcl", "iam:json", "iam:yaml")
 UNSAFE = "unsafe fix available (--unsafe-fixes)"
 
 
@@ -45,8 +45,8 @@ def key(finding: Finding) -> tuple:
 
 def make_plan(findings: list[Finding], kinds: dict[str, str | None], formats: dict[str, str],
               texts: dict[str, str], unsafe: bool) -> Plan:
-    """``kinds``: rule id -> fix kind; ``formats``: source -> loader format ("cloudformation" ...) and
-    whether JSON; ``texts``: source -> its text (read for the templates only)."""
+    """``kinds``: rule id -> fix kind; ``formats``: source -> loader format ("cloudformation", "iam" for a
+    bare policy ...) and whether JSON; ``texts``: source -> its text (read for the edited formats only)."""
     plan = Plan()
     documents: dict[str, Document | Unfixable] = {}
     by_file: dict[str, list[Finding]] = defaultdict(list)
@@ -73,7 +73,8 @@ def make_plan(findings: list[Finding], kinds: dict[str, str | None], formats: di
         if source not in documents:
             try:
                 documents[source] = (TerraformDocument(text) if formats[source] == "terraform:hcl"
-                                     else Document(text, formats[source].endswith(":json")))
+                                     else Document(text, formats[source].endswith(":json"),
+                                                   literal=formats[source].startswith("iam:")))
             except Unfixable as error:
                 documents[source] = error
         document = documents[source]

@@ -8,12 +8,20 @@ siblings' indentation with its ``=`` aligned to theirs (as ``terraform fmt`` ali
 object it follows the last member after ``, ``.
 
 A policy in a heredoc (``<<EOF ... EOF``) is JSON: its content is edited as JSON text
-(``rumpolicy.fix.apply.Document``), with references as ``"${aws_rum_app_monitor.x.arn}"``. A policy in a
-quoted string, in an ``aws_iam_policy_document`` that needs a new block, or in a module other than the
-root is not edited (``Unfixable`` says which).
+(``rumpolicy.fix.apply.Document``), with references as ``"${aws_rum_app_monitor.x.arn}"``.
+
+A policy rendered by ``data "aws_iam_policy_document"`` is edited in the data block: a replaced value where
+the edit's span places it, and a ``Condition`` key set (``SetPath``) as a ``condition { test variable values }``
+block of the ``statement`` block the span places the statement at (its ``values`` replaced when a block with
+that test and variable is there). A ``SetPath`` at ``/resource`` with the path ``(<type>, <name>)`` writes a new
+resource block at the end of the file. A policy in a quoted string, or a value in a module other than the
+root, is not edited (``Unfixable`` says which).
 """
 
 from __future__ import annotations
+
+import json
+import re
 
 from rumpolicy.findings import escape_pointer_token
 from rumpolicy.fix.apply import Document, Patch
@@ -33,6 +41,9 @@ class TerraformDocument:
 
     def patches(self, edit) -> list[Patch]:
         pointer = edit.location.pointer
+        if pointer == "/resource" and isinstance(edit, SetPath):
+            _check_value(edit.tree)
+            return [self._new_block(tuple(edit.path), edit.tree)]
         if not pointer.startswith(("/resource/", "/data/")):
             raise Unfixable(f"no value at {pointer or '/'} in the text (only root-module resources are edited)")
         _check_value(edit.tree)
@@ -44,8 +55,11 @@ class TerraformDocument:
             if isinstance(edit, ReplaceNode) and (node := self._at_span(edit.location.span)) is not None:
                 return [(node.start, node.end, _Hcl("").expression(edit.tree, node.column))]
             if isinstance(edit, SetPath):
-                raise Unfixable(f"the policy at {pointer} is written elsewhere (an `aws_iam_policy_document` "
-                                "needs a new block: not done yet)") from None
+                found = self._statement_at_span(edit.location.span)
+                if found is None:
+                    raise Unfixable(f"the policy at {pointer} is written elsewhere (its `aws_iam_policy_document` "
+                                    "statement was not found in the text)") from None
+                return [self._in_statement(*found, tuple(edit.path), edit.tree)]
             raise
         if heredoc is not None:
             return self._in_heredoc(heredoc, edit)
@@ -115,8 +129,8 @@ class TerraformDocument:
             width = len(name) + 1
         return (end, end, "\n" + " " * pad + name.ljust(width - 1) + " = " + rendered)
 
-    def _at_span(self, span) -> HclNode | None:
-        """The string or plain value of a data block that starts at ``span`` (1-based line and column)."""
+    def _offset(self, span) -> int | None:
+        """The index of ``span`` (1-based line and column) in the text."""
         if span is None or not span.line or not span.column:
             return None
         offset = 0
@@ -124,11 +138,66 @@ class TerraformDocument:
             offset = self.text.find("\n", offset) + 1
             if offset == 0:
                 return None
-        at = offset + span.column - 1
+        return offset + span.column - 1
+
+    def _at_span(self, span) -> HclNode | None:
+        """The string or plain value of a data block that starts at ``span`` (1-based line and column)."""
+        at = self._offset(span)
+        if at is None:
+            return None
         for pointer, node in self.nodes.items():
             if pointer.startswith("/data/aws_iam_policy_document/") and node.start == at and node.kind == "string":
                 return node
         return None
+
+    # -- new blocks ----------------------------------------------------------------------------------
+    def _statement_at_span(self, span) -> tuple[str, HclNode] | None:
+        """The ``statement`` block of an ``aws_iam_policy_document`` whose keyword is at ``span``."""
+        at = self._offset(span)
+        if at is None:
+            return None
+        for pointer, node in self.nodes.items():
+            if node.kind == "block" and node.head == at and _STATEMENT.match(pointer):
+                return pointer, node
+        return None
+
+    def _in_statement(self, pointer: str, block: HclNode, path: tuple[str, ...], tree: object) -> Patch:
+        """``Condition.<test>.<variable>`` of a policy statement as a ``condition`` block of its ``statement``:
+        the ``values`` of a block with that test and variable replaced, else a new block at the statement's end."""
+        if len(path) != 3 or path[0] != "Condition":
+            raise Unfixable(f"the statement at {pointer} is an `aws_iam_policy_document` block: only a `condition` "
+                            "is added to it")
+        test, variable = path[1], path[2]
+        values = list(tree) if isinstance(tree, (list, tuple)) else [tree]
+        if f"{pointer}/dynamic/0" in self.nodes:
+            raise Unfixable(f"the statement at {pointer} has `dynamic` blocks")
+        index = 0
+        while (found := f"{pointer}/condition/{index}") in self.nodes:
+            written = [_literal(self.text, self.nodes.get(f"{found}/{name}")) for name in ("test", "variable")]
+            if None in written:
+                raise Unfixable(f"the condition at {found} is not written as literal strings")
+            if written == [test, variable]:
+                return self._replace(f"{found}/values", values)
+            index += 1
+        if block.close is None:
+            raise Unfixable(f"cannot add a block to the statement at {pointer}")
+        at = self.text.rfind("\n", 0, block.close) + 1
+        if at <= block.start or self.text[at:block.close].strip():
+            raise Unfixable(f"the statement at {pointer} is written on one line")
+        pad = block.key_columns[0] if block.keys else block.column + 2
+        body = _Hcl("").body({"test": test, "variable": variable, "values": values}, pad + 2)
+        return (at, at, " " * pad + "condition {\n" + body + "\n" + " " * pad + "}\n")
+
+    def _new_block(self, path: tuple[str, ...], tree: object) -> Patch:
+        """A new ``resource "<type>" "<name>"`` block with ``tree`` as its body, at the end of the file."""
+        if len(path) != 2 or not all(_LABEL.match(p) for p in path) or not isinstance(tree, dict):
+            raise Unfixable(f"a new resource is named by its type and name, not {'.'.join(path)!r}")
+        if f"/resource/{path[0]}/{path[1]}" in self.nodes:
+            raise Unfixable(f"the file already has a resource {path[0]}.{path[1]}")
+        text = self.text
+        lead = "" if not text.strip() or text.endswith("\n\n") else "\n" if text.endswith("\n") else "\n\n"
+        block = f'resource "{path[0]}" "{path[1]}" {{\n' + _Hcl("").body(tree, 2) + "\n}\n"
+        return (len(text), len(text), lead + block)
 
     # -- heredoc JSON --------------------------------------------------------------------------------
     def _heredoc_of(self, pointer: str) -> tuple[str, HclNode] | None:
@@ -158,6 +227,23 @@ class TerraformDocument:
         moved = (ReplaceNode(location, _interpolated(edit.tree)) if isinstance(edit, ReplaceNode)
                  else SetPath(location, edit.path, _interpolated(edit.tree)))
         return [(start + a, start + b, new) for a, b, new in document.patches(moved)]
+
+
+_STATEMENT = re.compile(r"^/data/aws_iam_policy_document/[^/]+/statement/\d+$")
+_LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+
+
+def _literal(text: str, node: HclNode | None) -> str | None:
+    """A quoted string's value, None when it is not a plain literal (a template, an expression)."""
+    if node is None or node.kind != "string":
+        return None
+    raw = text[node.start + 1:node.end - 1]
+    if "${" in raw or "%{" in raw:
+        return None
+    try:
+        return json.loads(f'"{raw}"')
+    except ValueError:
+        return None
 
 
 def _check_value(tree: object) -> None:

@@ -2,6 +2,10 @@
 short form (``!Ref Pool``, ``!Sub arn:...${AWS::Region}...``) or long form (``{"Ref": "Pool"}``), in YAML
 block or flow style or in JSON. What the input refers to, the fix refers to: a token is never written as a
 literal, and a token that CloudFormation cannot write (an unresolved value) makes the fix ``Unfixable``.
+
+A bare IAM policy refers to nothing: a fix writes into it only values known as literals
+(``known_literal``), and a token there (a pool id or monitor ARN the input does not know) makes the fix
+``Unfixable``.
 """
 
 from __future__ import annotations
@@ -48,6 +52,20 @@ def long_form(value: object) -> object:
         if isinstance(piece, Symbol) and piece.kind not in (REF, PARAM, PSEUDO, ATTR):
             raise Unfixable(f"the value {render(value)} is not known in the input")
     return {"Fn::Sub": render(value)}
+
+
+def known_literal(value: object) -> object:
+    """The tree itself when it holds no token (the values of a bare policy, which refers to nothing);
+    Unfixable naming the first value that is not known as a literal."""
+    if isinstance(value, dict):
+        for item in value.values():
+            known_literal(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            known_literal(item)
+    elif isinstance(value, str) and MARK in value:
+        raise Unfixable(f"the value {render(value)} is not known in the input")
+    return value
 
 
 def yaml_string(text: str, style: str | None = None) -> str:

@@ -107,15 +107,17 @@ class FixRun:
         return outcome
 
     def _formats(self, inventory, kept: dict[str, str], refused: dict[str, str]):
-        """source -> "cloudformation:json|yaml" or "terraform:hcl" for the files of the run (their kind for the
-        others); the texts of the files ``rumpolicy fix`` edits."""
+        """source -> "cloudformation:json|yaml", "iam:json|yaml" (a bare IAM policy) or "terraform:hcl" for the
+        files of the run (their kind for the others); the texts of the files ``rumpolicy fix`` edits."""
+        from rumpolicy.load.iam_json import IAM_POLICY
         from rumpolicy.load.source import SourceError, decode_text, parse_text
 
         formats: dict[str, str] = {}
         texts: dict[str, str] = {}
         for record in inventory.files:
             hcl = record.kind == "terraform" and record.path.endswith(".tf")
-            if (record.kind != "cloudformation" and not hcl) or record.error:
+            bare = record.kind == IAM_POLICY
+            if (record.kind != "cloudformation" and not hcl and not bare) or record.error:
                 formats[record.path] = record.kind or ""
                 continue
             if record.path in kept:
@@ -143,7 +145,7 @@ class FixRun:
             except SourceError:
                 formats[record.path] = "unreadable"
                 continue
-            formats[record.path] = f"cloudformation:{shape}"
+            formats[record.path] = f"{'iam' if bare else 'cloudformation'}:{shape}"
             texts[record.path] = text
         return formats, texts
 
