@@ -147,7 +147,9 @@ def test_app_monitors_region_account_partition(cli, project):
     assert from_config == from_option
     assert "appmonitor/web" in from_config[-1]["message"]
     (project / ".rumpolicy.yaml").write_text("region: eu-west-1\naccount: '123456789012'\npartition: aws-cn\n")
-    (project / "infra" / "shop.yaml").write_text(BROKEN)
+    # A literal ARN of another region and account: whether it is the monitor's depends on where the stack deploys.
+    (project / "infra" / "shop.yaml").write_text(BROKEN.replace(
+        'Resource: "*"', "Resource: arn:aws:rum:us-east-1:111111111111:appmonitor/shop-example-com"))
     pinned = cli("check", "infra", "--format", "json").out
     by_options = cli("check", "infra", "--format", "json", "--no-config", "--region", "eu-west-1",
                      "--account", "123456789012", "--partition", "aws-cn").out

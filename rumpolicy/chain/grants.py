@@ -34,7 +34,7 @@ from rumpolicy.model.policy import ConditionClause, Node, PolicyDocument, Policy
 from rumpolicy.model.dialect import Dialect, dialect_of, same_module
 from rumpolicy.model.messages import AddStatement
 from rumpolicy.model.resources import AppMonitor, GuestRole, IdentityPool, Resource, ResourcePolicy, Role
-from rumpolicy.model.symbols import ATTR, REF, Symbol, Unknown, parts, render, token
+from rumpolicy.model.symbols import ATTR, PSEUDO, REF, Symbol, Unknown, parts, render, token
 from rumpolicy.records import value_type
 
 PUT_RUM_EVENTS = "rum:PutRumEvents"
@@ -394,11 +394,19 @@ def put_statement_fix(role: Resource, monitors: Iterable[AppMonitor], *, comment
 
 
 def monitor_arn_reference(target: Resource, monitor: AppMonitor) -> str:
-    """The monitor's ARN as a fix in ``target`` writes it: Terraform refers to ``aws_rum_app_monitor.<name>.arn``
-    of the same module; elsewhere the ARN itself, its deploy-time parts as tokens."""
+    """The monitor's ARN as a fix in ``target`` writes it, by reference where the input can refer to it:
+    Terraform's ``aws_rum_app_monitor.<name>.arn`` of the same module; in the same CloudFormation
+    template, ``arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/${Monitor}`` (a
+    monitor's ``Ref`` is its name, so a `Name` given by a parameter stays one); elsewhere the ARN itself,
+    its deploy-time parts as tokens."""
     if (dialect_of(target) is Dialect.TERRAFORM and monitor.kind == "aws_rum_app_monitor"
             and same_module(target, monitor)):
         return token(ATTR, f"{monitor.subject}.arn")
+    if (dialect_of(target) is Dialect.CLOUDFORMATION and monitor.kind == "AWS::RUM::AppMonitor"
+            and monitor.location.source == target.location.source):
+        pseudo = {name: token(PSEUDO, f"AWS::{name}") for name in ("Partition", "Region", "AccountId")}
+        return (f"arn:{pseudo['Partition']}:rum:{pseudo['Region']}:{pseudo['AccountId']}:appmonitor/"
+                f"{token(REF, monitor.subject)}")
     return monitor.arn
 
 

@@ -41,6 +41,19 @@ def test_fix_turns_the_broken_example_into_one_check_passes(cli, shop: Path) -> 
     assert shop.read_bytes() == once
 
 
+def test_a_value_the_input_gives_by_reference_is_written_by_reference(cli, shop: Path) -> None:
+    # The monitor's name comes from a parameter: the fixed Resource names the monitor, not the default.
+    text = shop.read_text("utf-8").replace("      Name: shop-example-com\n", "      Name: !Ref MonitorName\n")
+    text = text.replace("Resources:\n", "Parameters:\n  MonitorName:\n    Type: String\n    Default: shop-example-com\n"
+                                        "Resources:\n", 1)
+    shop.write_text(text, "utf-8")
+    assert cli("fix", str(shop), "--no-config", "--unsafe-fixes").status == 0
+    fixed = shop.read_text("utf-8")
+    assert ('Resource: !Sub "arn:${AWS::Partition}:rum:${AWS::Region}:${AWS::AccountId}:appmonitor/${ShopAppMonitor}"'
+            in fixed) and "appmonitor/shop-example-com" not in fixed
+    assert cli("check", str(shop), "--no-config").status == 0
+
+
 def test_diff_changes_nothing_and_reproduces_the_fix(cli, shop: Path, tmp_path: Path) -> None:
     original = shop.read_bytes()
     result = cli("fix", str(shop), "--no-config", "--diff")
