@@ -50,7 +50,7 @@ class Options:
     write_baseline: str | None = None        # record the findings in this file first (then as `baseline`)
     root: Path | None = None                 # the project root reports and baselines name files against
     skip_unrecognized: bool = False          # named files that are not inputs are skipped, as walked ones are
-    chains: bool = False                     # compute the per-monitor chains (the Markdown report)
+    chains: bool = False                     # compute the per-monitor chains (Markdown, DOT, the GitHub summary)
 
 
 def check(paths: Iterable[str], options: Options | None = None) -> Report:

@@ -103,8 +103,8 @@ examples:
 SHELLS = ("bash", "zsh", "fish")
 STDIN = "-"                         # the path that means standard input
 STDIN_NAME = "<stdin>"              # where its findings are located without --stdin-filename
-MACHINE_FORMATS = ("json", "sarif", "junit", "gitlab")     # read by programs: always UTF-8
-FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown")
+MACHINE_FORMATS = ("json", "sarif", "junit", "gitlab", "dot")     # read by programs: always UTF-8
+FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown", "dot")
 REGION, ACCOUNT, PARTITIONS = aws.REGION, aws.ACCOUNT_ID, aws.PARTITIONS
 
 
@@ -161,7 +161,8 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(output_options=[])
     parser.add_argument("--format", choices=FORMATS, action=_OutputOption, dest="format",
                         help="text (default), json, sarif, junit, github (workflow annotations), gitlab "
-                             "(code quality) or markdown (per-monitor chains, for a ticket); repeatable")
+                             "(code quality), markdown (per-monitor chains with a Mermaid picture, for a ticket) or "
+                             "dot (the chains as a Graphviz graph); repeatable")
     parser.add_argument("-o", "--output", action=_OutputOption, dest="output", metavar="FILE",
                         help="write the report of the --format just before this option to FILE ('-': standard "
                              "output); without --format, writes the text report")
@@ -268,13 +269,19 @@ def render_report(report: "Report", output: Output, *, fail_on: Severity, root: 
         from rumpolicy.report.junit import render
         return render(report, root=root, fail_on=fail_on)
     if output.format == "github":
-        from rumpolicy.report.github import render
+        from rumpolicy.report.github import render, write_step_summary
+        problem = write_step_summary(report, root=root)
+        if problem:
+            print(f"rumpolicy: warning: {problem}", file=sys.stderr)
         return render(report, root=root)
     if output.format == "gitlab":
         from rumpolicy.report.gitlab import render
         return render(report, root=root, show_suppressed=show_suppressed)
     if output.format == "markdown":
         from rumpolicy.report.markdown import render
+        return render(report, root=root)
+    if output.format == "dot":
+        from rumpolicy.report.dot import render
         return render(report, root=root)
     from rumpolicy.report.text import render
     text = text or TextOptions(show_suppressed=show_suppressed)
@@ -641,8 +648,11 @@ def _only_changed(report: "Report", changed: set[str], args: argparse.Namespace)
 def _options(args: argparse.Namespace, config: "Config", outputs: Sequence[Output], **given):
     from rumpolicy.api import Options
 
-    return Options(config=config, baseline=args.baseline, write_baseline=args.write_baseline,
-                   chains=any(o.format == "markdown" for o in outputs), **given)
+    # The chains: for the Markdown report, the DOT graph and a GitHub job summary ($GITHUB_STEP_SUMMARY).
+    summary = bool(os.environ.get("GITHUB_STEP_SUMMARY"))
+    chains = any(o.format in ("markdown", "dot") or o.format == "github" and summary for o in outputs)
+    return Options(config=config, baseline=args.baseline, write_baseline=args.write_baseline, chains=chains,
+                   **given)
 
 
 def _judged(args: argparse.Namespace, config: "Config", outputs: Sequence[Output], judge) -> int:

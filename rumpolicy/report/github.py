@@ -7,11 +7,16 @@ and LF, as GitHub's toolkit does (a value cannot start a line, so it cannot star
 other control, bidi and surrogate characters are shown as ``\\xNN`` / ``\\uNNNN``. Suppressed
 findings are not annotated. Audit coverage becomes ``::notice`` lines, and a last plain line gives
 the summary.
+
+When ``$GITHUB_STEP_SUMMARY`` is set (in a workflow step), ``write_step_summary`` appends the Markdown report
+(each monitor's chain with its Mermaid picture, then the findings) to that file, as the job summary.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Mapping
 
 from rumpolicy.findings import Finding, Severity
 from rumpolicy.paths import is_file_source, project_path
@@ -66,3 +71,18 @@ def render(report: Report, *, root: Path) -> str:
         summary += f"; {report.baselined} in the baseline"
     lines.append(summary)
     return "\n".join(lines) + "\n"
+
+
+def write_step_summary(report: Report, *, root: Path, environ: Mapping[str, str] | None = None) -> str | None:
+    """Append the Markdown report to ``$GITHUB_STEP_SUMMARY`` when it is set; what went wrong, or None."""
+    target = (os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return None
+    from rumpolicy.report.markdown import render as markdown
+
+    try:
+        with open(target, "a", encoding="utf-8", errors="backslashreplace", newline="\n") as handle:
+            handle.write(markdown(report, root=root) + "\n")
+    except OSError as exc:
+        return f"cannot write $GITHUB_STEP_SUMMARY ({visible(target)}): {exc.strerror or exc}"
+    return None

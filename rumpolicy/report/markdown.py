@@ -14,6 +14,10 @@ to *this* monitor is asked of the IAM evaluator for this monitor alone
 covers and fails for the one it misses. The links are computed from the model and the run's
 outcomes by ``chains`` (the CLI puts them on the Report); the findings table and the coverage
 follow, as in the other formats.
+
+Above each monitor's table, its chain is drawn as a Mermaid ``flowchart LR`` (``rumpolicy.report.graph``;
+GitHub and GitLab render it): broken links red with their rule ids, links not checked dashed; below the
+picture, the monitor's findings, the most severe first, each linked to its rule page and the page's fix.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class ChainLink:
     resource: str                   # what this monitor uses there ("us-east-1:...", "none")
     result: str                     # PASS | FAIL | WARN | UNKNOWN | NOT_USED
     rule_ids: tuple[str, ...] = ()  # the findings behind the result
+    findings: tuple[Finding, ...] = ()   # those findings, in the report's order (the graph shows them)
 
 
 @value_type(slots=False)
@@ -54,6 +59,7 @@ class MonitorChain:
     name: str
     links: tuple[ChainLink, ...]
     notes: tuple[str, ...] = ()     # what could not be checked about it (RUM-SRC-001 messages)
+    web_client: ChainLink | None = None   # the web clients that send to it (RUM-CLIENT-*); None: none in the input
 
 
 def chains(inventory: Inventory, result: RunResult) -> tuple[MonitorChain, ...]:
@@ -92,7 +98,7 @@ def _chain(monitor: AppMonitor, inventory: Inventory, findings_by_subject: dict[
             verdict = UNKNOWN
         else:
             verdict = floor
-        return ChainLink(name, resource, verdict, tuple(dict.fromkeys(f.rule_id for f in mine)))
+        return ChainLink(name, resource, verdict, tuple(dict.fromkeys(f.rule_id for f in mine)), tuple(mine))
 
     pool = monitor.identity_pool
     guests = [g for g in inventory.guest_roles if monitor in g.monitors and g.role is not None]
@@ -128,7 +134,11 @@ def _chain(monitor: AppMonitor, inventory: Inventory, findings_by_subject: dict[
     undecided = sorted((f for subject in subjects for f in findings_by_subject.get(subject, ())
                         if f.rule_id == UNDECIDED), key=Finding.sort_key)
     notes = tuple(dict.fromkeys(f.message for f in undecided))
-    return MonitorChain(monitor.location.source, monitor.subject, _value(monitor.name), tuple(links), notes)
+    clients = list(monitor.web_clients)
+    client = (judged("Web client", ", ".join(_code(c.subject) for c in clients), ("RUM-CLIENT-",),
+                     {c.subject for c in clients}) if clients else None)
+    return MonitorChain(monitor.location.source, monitor.subject, _value(monitor.name), tuple(links), notes,
+                        client)
 
 
 def _role_links(monitor: AppMonitor, guests: list[GuestRole], judged) -> list[ChainLink]:
@@ -215,18 +225,36 @@ def _summary(report: Report, monitors: int) -> str:
     return text
 
 
+def _picture(chain: MonitorChain, fixes: dict[str, str | None]) -> list[str]:
+    """The chain as a Mermaid flowchart (GitHub and GitLab draw it), then its findings, the most severe first,
+    each with its rule's page and the first paragraph of the rule's fix."""
+    from rumpolicy.report.graph import graph, mermaid
+    from rumpolicy.report.sarif import help_url
+
+    drawn = graph(chain)
+    lines = mermaid(drawn) + [""]
+    found = [f for f in drawn.findings if f.rule_id != UNDECIDED]
+    for finding in found:
+        page = help_url(finding.rule_id)
+        lines.append(f"- **{finding.severity.value}** [{finding.rule_id}]({page}): {_cell(finding.message)}"
+                     + (f" ([fix]({page}#fix))" if fixes.get(finding.rule_id) else ""))
+    return lines + [""] if found else lines
+
+
 def render(report: Report, *, root: Path) -> str:
     chain_list: Iterable[MonitorChain] = report.chains or ()
     chain_list = list(chain_list)
     lines = ["# rumpolicy report", "", f"**{_summary(report, len(chain_list))}**", ""]
+    fixes = {r.id: r.section("Fix") for r in report.rules if hasattr(r, "section")}
     groups: dict[str, list[MonitorChain]] = {}
     for chain in chain_list:
         groups.setdefault(chain.group, []).append(chain)
     for group, members in groups.items():
         lines += [f"## {_cell(_heading(project_path(group, root)))}", ""]
         for chain in members:
-            lines += [f"### App monitor {_code(chain.name)}", "", _code(chain.monitor), "",
-                      "| Link | Resource | Result | Findings |", "|---|---|---|---|"]
+            lines += [f"### App monitor {_code(chain.name)}", "", _code(chain.monitor), ""]
+            lines += _picture(chain, fixes)
+            lines += ["| Link | Resource | Result | Findings |", "|---|---|---|---|"]
             for link in chain.links:
                 result = f"**{link.result}**" if link.result == FAIL else link.result
                 lines.append(f"| {link.name} | {link.resource} | {result} | {_cell(', '.join(link.rule_ids))} |")
