@@ -103,8 +103,9 @@ examples:
 SHELLS = ("bash", "zsh", "fish")
 STDIN = "-"                         # the path that means standard input
 STDIN_NAME = "<stdin>"              # where its findings are located without --stdin-filename
-MACHINE_FORMATS = ("json", "sarif", "junit", "gitlab", "dot")     # read by programs: always UTF-8
-FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown", "dot")
+# read by programs (and HTML, which declares UTF-8): always UTF-8
+MACHINE_FORMATS = ("json", "sarif", "junit", "gitlab", "dot", "html")
+FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown", "dot", "html")
 REGION, ACCOUNT, PARTITIONS = aws.REGION, aws.ACCOUNT_ID, aws.PARTITIONS
 
 
@@ -161,8 +162,9 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(output_options=[])
     parser.add_argument("--format", choices=FORMATS, action=_OutputOption, dest="format",
                         help="text (default), json, sarif, junit, github (workflow annotations), gitlab "
-                             "(code quality), markdown (per-monitor chains with a Mermaid picture, for a ticket) or "
-                             "dot (the chains as a Graphviz graph); repeatable")
+                             "(code quality), markdown (per-monitor chains with a Mermaid picture, for a ticket), "
+                             "dot (the chains as a Graphviz graph) or html (one self-contained page: the chains "
+                             "drawn, the findings filterable); repeatable")
     parser.add_argument("-o", "--output", action=_OutputOption, dest="output", metavar="FILE",
                         help="write the report of the --format just before this option to FILE ('-': standard "
                              "output); without --format, writes the text report")
@@ -282,6 +284,9 @@ def render_report(report: "Report", output: Output, *, fail_on: Severity, root: 
         return render(report, root=root)
     if output.format == "dot":
         from rumpolicy.report.dot import render
+        return render(report, root=root)
+    if output.format == "html":
+        from rumpolicy.report.html import render
         return render(report, root=root)
     from rumpolicy.report.text import render
     text = text or TextOptions(show_suppressed=show_suppressed)
@@ -648,9 +653,10 @@ def _only_changed(report: "Report", changed: set[str], args: argparse.Namespace)
 def _options(args: argparse.Namespace, config: "Config", outputs: Sequence[Output], **given):
     from rumpolicy.api import Options
 
-    # The chains: for the Markdown report, the DOT graph and a GitHub job summary ($GITHUB_STEP_SUMMARY).
+    # The chains: for the Markdown report, the DOT graph, the HTML page and a GitHub job summary
+    # ($GITHUB_STEP_SUMMARY).
     summary = bool(os.environ.get("GITHUB_STEP_SUMMARY"))
-    chains = any(o.format in ("markdown", "dot") or o.format == "github" and summary for o in outputs)
+    chains = any(o.format in ("markdown", "dot", "html") or o.format == "github" and summary for o in outputs)
     return Options(config=config, baseline=args.baseline, write_baseline=args.write_baseline, chains=chains,
                    **given)
 

@@ -208,7 +208,8 @@ def _monitors(count: int) -> str:
     return f"{count} app monitor{'s' if count != 1 else ''}"
 
 
-def _summary(report: Report, monitors: int) -> str:
+def summary_line(report: Report, monitors: int) -> str:
+    """The report's one-line summary (counts, what was checked), as the Markdown and HTML reports head it."""
     counts = report.counts()
     text = (f"{counts['error']} error{'s' if counts['error'] != 1 else ''}, "
             f"{counts['warning']} warning{'s' if counts['warning'] != 1 else ''}, {counts['info']} info")
@@ -244,7 +245,7 @@ def _picture(chain: MonitorChain, fixes: dict[str, str | None]) -> list[str]:
 def render(report: Report, *, root: Path) -> str:
     chain_list: Iterable[MonitorChain] = report.chains or ()
     chain_list = list(chain_list)
-    lines = ["# rumpolicy report", "", f"**{_summary(report, len(chain_list))}**", ""]
+    lines = ["# rumpolicy report", "", f"**{summary_line(report, len(chain_list))}**", ""]
     fixes = {r.id: r.section("Fix") for r in report.rules if hasattr(r, "section")}
     groups: dict[str, list[MonitorChain]] = {}
     for chain in chain_list:
