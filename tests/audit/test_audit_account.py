@@ -287,3 +287,28 @@ def test_credentials_and_usage_errors_exit_2(world, cli, monkeypatch):
     result = cli("audit", "--region", REGION)
     assert result.status == 2 and "no AWS credentials found" in result.err
     assert world.standin.calls == []
+
+
+def test_an_audit_renders_as_an_html_page_in_a_real_browser(world, cli, tmp_path):
+    """The loopback accounts' audit, drawn as `check` draws a template (issue 12): one chain picture per
+    monitor, the account/region filter, and a page that a real Chromium loads without a console error."""
+    import pytest
+
+    from tests.test_html_report import CHROMIUM, Page, _chromium
+
+    several_monitors(world)
+    page = tmp_path / "audit.html"
+    result = cli("audit", "--region", REGION, "--format", "html", "-o", str(page))
+    assert result.status == 1
+    html = Page(page.read_text("utf-8"))
+    assert [a["name"] for a in html.all("select")] == ["severity", "rule", "scope"]
+    pictures = [a for t, a in html.elements if t == "svg"]
+    assert len(pictures) == 6                                          # shop, blog, docs, admin, web-a, web-b
+    assert sum(1 for t, a in html.elements if t == "g" and "data-node" in a) >= 6 * 4
+    if CHROMIUM is None:
+        pytest.skip("no chromium on this machine (.ci/run installs the distribution's)")
+    dom = _chromium(tmp_path, "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr
+    assert [line for line in dom.stderr.splitlines()
+            if "CONSOLE" in line or "Uncaught" in line or "Refused to" in line] == []
+    assert 'data-filters="ready"' in dom.stdout
