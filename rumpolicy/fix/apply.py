@@ -68,10 +68,7 @@ class Document:
                 raise Unfixable(f"the mapping at {here} has a YAML merge key")
             child = f"{here}/{escape_pointer_token(key)}"
             if key not in node.keys:
-                rest = tree
-                for name in reversed(path[index + 1:]):
-                    rest = {name: rest}
-                return [self._insert(node, here, key, rest)]
+                return [self._insert(node, here, key, nested(path[index + 1:], tree))]
             if index == len(path) - 1:
                 return [self._replace(child, tree)]
             here = child
@@ -137,6 +134,13 @@ def _indent_step(text: str) -> int:
     """The file's indentation step: the smallest indentation of a line, 2 when none is indented."""
     found = [len(m.group(1)) for m in re.finditer(r"^( +)\S", text, re.M)]
     return min(found) if found else 2
+
+
+def nested(keys, value: object) -> object:
+    """``value`` under ``keys``, outermost first: what a missing key of a ``SetPath`` is given."""
+    for name in reversed(tuple(keys)):
+        value = {name: value}
+    return value
 
 
 def apply_patches(text: str, patches: list[Patch]) -> str:

@@ -24,7 +24,7 @@ import json
 import re
 
 from rumpolicy.findings import escape_pointer_token
-from rumpolicy.fix.apply import Document, Patch
+from rumpolicy.fix.apply import Document, Patch, nested
 from rumpolicy.fix.hcl_spans import HclNode, hcl_nodes
 from rumpolicy.fix.nodes import Unfixable
 from rumpolicy.model.dialect import _Hcl
@@ -94,10 +94,7 @@ class TerraformDocument:
             if key not in node.keys:
                 if child in self.nodes:                 # a nested block of that name
                     raise Unfixable(f"{key} at {here} is a block")
-                rest = tree
-                for name in reversed(path[index + 1:]):
-                    rest = {name: rest}
-                return [self._insert(node, here, key, rest)]
+                return [self._insert(node, here, key, nested(path[index + 1:], tree))]
             if index == len(path) - 1:
                 return [self._replace(child, tree)]
             here = child
