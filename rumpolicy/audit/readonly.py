@@ -9,6 +9,13 @@ audit uses, it refuses any other operation before a request is signed or sent, n
 A short explicit list, rather than "anything named Get*", because some ``Get`` operations are not
 read-only: ``cognito-identity:GetId`` creates an identity and ``GetCredentialsForIdentity`` vends
 credentials.
+
+Two other callers guard their sessions with a list of their own (``install(session, allowed)``): the
+AWS Config rule (``rumpolicy.aws_config.allowed``) and ``audit --to-security-hub``. Every list is
+checked at import against the same grammar, and the only operations that change anything that any
+of them may name are ``WRITE_OPERATIONS``: ``config:PutEvaluations`` (the Config rule reports its
+verdicts) and ``securityhub:BatchImportFindings`` (opt-in export of findings). Nothing else that
+writes is callable from rumpolicy.
 """
 
 from __future__ import annotations
@@ -30,15 +37,40 @@ READ_ONLY_OPERATIONS: dict[str, frozenset[str]] = {
 }
 
 
-def _check_names() -> None:
-    """The list itself obeys the rule: a mistaken edit fails at import, before any call."""
-    for service, operations in READ_ONLY_OPERATIONS.items():
+# The only operations that change something that any of rumpolicy's lists may name.
+WRITE_OPERATIONS: frozenset[tuple[str, str]] = frozenset({
+    ("config", "PutEvaluations"),            # the AWS Config rule reports its verdicts
+    ("securityhub", "BatchImportFindings"),  # opt-in: audit --to-security-hub, the Config rule's export
+})
+
+Operations = dict[str, frozenset[str]]
+
+
+def check_names(allowed: Operations) -> Operations:
+    """A list obeys the rule (named like a read, an STS exception, or one of ``WRITE_OPERATIONS``): a
+    mistaken edit fails at import, before any call. Returns the list."""
+    for service, operations in allowed.items():
         for operation in operations:
-            if not operation.startswith(READ_ONLY_PREFIXES) and not (service == "sts" and operation in STS_EXCEPTIONS):
+            if operation.startswith(READ_ONLY_PREFIXES) or (service == "sts" and operation in STS_EXCEPTIONS):
+                continue
+            if (service, operation) not in WRITE_OPERATIONS:
                 raise ValueError(f"{service}:{operation} is not named like a read-only operation")
+    return allowed
 
 
-_check_names()
+check_names(READ_ONLY_OPERATIONS)
+if any(service in READ_ONLY_OPERATIONS and operation in READ_ONLY_OPERATIONS[service]
+       for service, operation in WRITE_OPERATIONS):
+    raise ValueError("the audit's read-only list names a write")
+
+
+def merged(*lists: Operations) -> Operations:
+    """The union of several lists, by service."""
+    out: dict[str, frozenset[str]] = {}
+    for allowed in lists:
+        for service, operations in allowed.items():
+            out[service] = out.get(service, frozenset()) | operations
+    return check_names(out)
 
 
 class ReadOnlyViolation(RuntimeError):
@@ -49,14 +81,22 @@ def is_read_only(service: str, operation: str) -> bool:
     return operation in READ_ONLY_OPERATIONS.get(service, frozenset())
 
 
-def guard(model: Any = None, **_: Any) -> None:
-    """botocore ``before-call`` handler: refuse every operation that is not on the read-only list."""
-    service = model.service_model.service_name
-    if not is_read_only(service, model.name):
-        raise ReadOnlyViolation(f"refusing to call {service}:{model.name}: `rumpolicy audit` only calls "
-                                "read-only operations")
+class Guard:
+    """botocore ``before-call`` handler: refuse every operation that is not on ``allowed``."""
+
+    def __init__(self, allowed: Operations, who: str):
+        self.allowed = check_names(allowed)
+        self.who = who
+
+    def __call__(self, model: Any = None, **_: Any) -> None:
+        service = model.service_model.service_name
+        if model.name not in self.allowed.get(service, frozenset()):
+            raise ReadOnlyViolation(f"refusing to call {service}:{model.name}: {self.who}")
 
 
-def install(session: Any) -> None:
-    """Guard every client a botocore session creates from now on."""
-    session.register("before-call", guard, unique_id="rumpolicy-read-only-guard")
+guard = Guard(READ_ONLY_OPERATIONS, "`rumpolicy audit` only calls read-only operations")
+
+
+def install(session: Any, allowed: Guard | None = None) -> None:
+    """Guard every client a botocore session creates from now on (default: the audit's read-only list)."""
+    session.register("before-call", allowed or guard, unique_id="rumpolicy-read-only-guard")

@@ -76,9 +76,11 @@ class _Given(CredentialProvider):
 class Clients:
     """Per-thread botocore clients, one per (account, service, region)."""
 
-    def __init__(self, profile: str | None, retry_mode: str, max_attempts: int, deadline: Deadline | None = None):
+    def __init__(self, profile: str | None, retry_mode: str, max_attempts: int, deadline: Deadline | None = None,
+                 guard: readonly.Guard | None = None):
         self.profile = profile
         self.deadline = deadline
+        self.guard = guard                  # None: the audit's read-only list
         self.config = Config(retries={"mode": retry_mode, "total_max_attempts": max_attempts},
                              user_agent_extra=f"rumpolicy/{__version__}", connect_timeout=CONNECT_TIMEOUT,
                              read_timeout=READ_TIMEOUT)
@@ -102,7 +104,7 @@ class Clients:
         session = botocore.session.Session(profile=self.profile)
         session.register_component("data_loader", self.loader)
         session.register_component("credential_provider", CredentialResolver([_Given(access.credentials)]))
-        readonly.install(session)
+        readonly.install(session, self.guard)
         responses.install(session)
         if self.deadline is not None:
             self.deadline.install(session)

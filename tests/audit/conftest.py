@@ -1,4 +1,5 @@
-"""Loopback AWS for audit tests: a moto server (IAM, STS, Organizations) behind the stand-in (RUM, Cognito).
+"""Loopback AWS for audit tests: a moto server (IAM, STS, Organizations, Security Hub) behind the stand-in
+(RUM, Cognito, and the Config calls moto lacks).
 
 Every AWS endpoint variable points at the stand-in, which forwards what it does not serve to moto;
 the credentials are fake and the AWS configuration files empty, so nothing can reach real AWS.
@@ -20,7 +21,7 @@ import pytest
 from tests.aws_standin import DEFAULT_ACCOUNT, AwsStandin
 from tests.helpers import isolate_aws
 
-SERVICES = ("RUM", "COGNITO_IDENTITY", "IAM", "STS", "ORGANIZATIONS")
+SERVICES = ("RUM", "COGNITO_IDENTITY", "IAM", "STS", "ORGANIZATIONS", "SECURITYHUB", "CONFIG_SERVICE")
 REGION = "us-east-1"
 POOL_UUIDS = ("0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", "1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d",
               "2b3c4d5e-6f7a-4b2c-9d3e-4f5a6b7c8d9e", "3c4d5e6f-7a8b-4c3d-8e4f-5a6b7c8d9e0f",
