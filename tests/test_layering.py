@@ -27,7 +27,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("config", ("rumpolicy.config",)),
     ("report", ("rumpolicy.report",)),
     ("api", ("rumpolicy.api",)),
-    ("front", ("rumpolicy.cli", "rumpolicy.completion", "rumpolicy.fix", "rumpolicy.init", "rumpolicy.cfnlint_plugin",
+    # Sending findings to Security Hub: from an audit (the CLI) and from the AWS Config rule.
+    ("export", ("rumpolicy.security_hub",)),
+    ("front", ("rumpolicy.aws_config", "rumpolicy.cli", "rumpolicy.completion", "rumpolicy.fix", "rumpolicy.init", "rumpolicy.cfnlint_plugin",
                "rumpolicy.docs", "rumpolicy.__main__")),
 )
 # The engine finds the rules: it reads the generated index and the retired-id ledger, and imports rule
