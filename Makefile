@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test docs bench clean
+.PHONY: run test docs bench clean lambda-zip
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The AWS Config rule's Lambda package (docs/aws-config.md), built from what .venv has installed. The zip holds
+# compiled extensions, so build it on Linux with the architecture and Python version of the Lambda runtime;
+# the build refuses otherwise and prints the Runtime and Architecture to deploy it with.
+LAMBDA_ZIP ?= build/rumpolicy-config-rule.zip
+
+lambda-zip: $(STAMP)
+	$(BIN)/python -m rumpolicy.aws_config.package $(LAMBDA_ZIP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

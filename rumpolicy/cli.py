@@ -9,7 +9,9 @@ suppressions and baselines say; or an unexpected exception anywhere, one line on
 interrupted. When several apply, the highest wins. ``--exit-zero`` turns 1 into 0 and nothing else:
 a usage error, a defect or an interruption still shows. ``audit`` shares the configuration,
 suppressions, baselines and exit status with ``check`` (``_settings``, ``_judged``), and also exits 2
-when it cannot start (no credentials, STS unreachable or rejecting them) or could read nothing.
+when it cannot start (no credentials, STS unreachable or rejecting them) or could read nothing, and
+with ``--to-security-hub`` when Security Hub refused a call or a finding (``_to_security_hub``; the
+reports are written first, and ``--exit-zero`` does not forgive it).
 
 The linter conventions users of ruff, cfn-lint and checkov expect: ``.`` when no path is named, ``-``
 for standard input (``--stdin-filename`` names it), ``-q``, ``--statistics``, ``FORCE_COLOR`` and
@@ -49,7 +51,8 @@ exit status:
   2    usage error: bad option or argument, missing path, invalid configuration or baseline, a report
        that cannot be written (also standard output full), --changed-since outside a git repository
        or with an unknown REF; audit: boto3 not installed, no credentials, STS unreachable or
-       rejecting the credentials, nothing could be read
+       rejecting the credentials, nothing could be read, --to-security-hub: Security Hub refused a
+       call or a finding (the reports are written all the same)
   3    a defect of rumpolicy: a rule or loader crashed (RUM-SRC-003 in the report, which is still
        written, whatever --fail-on, suppressions or baselines say), or an internal error (one line on
        stderr; RUMPOLICY_DEBUG=1 prints the traceback)
@@ -83,6 +86,7 @@ examples:
 examples:
   rumpolicy audit                          the profile's account and region
   rumpolicy audit --profile prod --all-regions --format markdown -o audit.md
+  rumpolicy audit --to-security-hub        also import the findings into Security Hub
   rumpolicy audit --org --role-name RumPolicyAudit --exclude-accounts 111111111111""",
     "rules": """\
 examples:
@@ -104,8 +108,8 @@ SHELLS = ("bash", "zsh", "fish")
 STDIN = "-"                         # the path that means standard input
 STDIN_NAME = "<stdin>"              # where its findings are located without --stdin-filename
 # read by programs (and HTML, which declares UTF-8): always UTF-8
-MACHINE_FORMATS = ("json", "sarif", "junit", "gitlab", "dot", "html")
-FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown", "dot", "html")
+MACHINE_FORMATS = ("json", "sarif", "junit", "gitlab", "dot", "html", "asff")
+FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown", "dot", "html", "asff")
 REGION, ACCOUNT, PARTITIONS = aws.REGION, aws.ACCOUNT_ID, aws.PARTITIONS
 
 
@@ -163,8 +167,9 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, action=_OutputOption, dest="format",
                         help="text (default), json, sarif, junit, github (workflow annotations), gitlab "
                              "(code quality), markdown (per-monitor chains with a Mermaid picture, for a ticket), "
-                             "dot (the chains as a Graphviz graph) or html (one self-contained page: the chains "
-                             "drawn, the findings filterable); repeatable")
+                             "dot (the chains as a Graphviz graph), html (one self-contained page: the chains "
+                             "drawn, the findings filterable) or asff (AWS Security Hub's finding format, the "
+                             "body of securityhub:BatchImportFindings); repeatable")
     parser.add_argument("-o", "--output", action=_OutputOption, dest="output", metavar="FILE",
                         help="write the report of the --format just before this option to FILE ('-': standard "
                              "output); without --format, writes the text report")
@@ -178,6 +183,16 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
                              "first, instead of the findings")
     parser.add_argument("--no-fix", action="store_true",
                         help="text report: leave out the fix printed under each finding")
+    parser.add_argument("--asff-account", type=_pattern(ACCOUNT, "a 12-digit account id"), metavar="ID",
+                        help="ASFF report: the AWS account of findings whose location names none (check: every "
+                             "finding; needed with --format asff)")
+    parser.add_argument("--asff-region", type=_pattern(REGION, "a region"), metavar="REGION",
+                        help="ASFF report: the region of findings whose location names none (check: needed with "
+                             "--format asff; audit: default the first audited region, for IAM)")
+    parser.add_argument("--asff-previous", metavar="FILE",
+                        help="ASFF report: an earlier ASFF report; its findings this run no longer reports are "
+                             "written again as ARCHIVED and RESOLVED (only where this run read everything), and "
+                             "the ones still reported keep their CreatedAt")
 
 
 def add_policy_options(parser: argparse.ArgumentParser) -> None:
@@ -258,7 +273,10 @@ class TextOptions:
 
 
 def render_report(report: "Report", output: Output, *, fail_on: Severity, root: Path, color: bool = False,
-                  show_suppressed: bool = False, rules=None, text: TextOptions | None = None) -> str:
+                  show_suppressed: bool = False, rules=None, text: TextOptions | None = None, asff=None) -> str:
+    """The report in the output's format. ``asff``: the ASFF report's ``rumpolicy.report.asff.AsffOptions``
+    (account and region defaults, the previous report); it raises ``AsffError`` (a ValueError) when a finding
+    has no account or region."""
     if text is not None:
         show_suppressed = text.show_suppressed       # --show-suppressed: the text, SARIF and GitLab reports
     if output.format == "json":
@@ -288,6 +306,9 @@ def render_report(report: "Report", output: Output, *, fail_on: Severity, root: 
     if output.format == "html":
         from rumpolicy.report.html import render
         return render(report, root=root)
+    if output.format == "asff":
+        from rumpolicy.report.asff import render
+        return render(report, root=root, options=asff)
     from rumpolicy.report.text import render
     text = text or TextOptions(show_suppressed=show_suppressed)
     return render(report, color=color, show_suppressed=text.show_suppressed, quiet=text.quiet,
@@ -296,7 +317,7 @@ def render_report(report: "Report", output: Output, *, fail_on: Severity, root: 
 
 def emit_reports(report: "Report", outputs: Sequence[Output], *, fail_on: Severity, root: Path | None = None,
                  no_color: bool = False, show_suppressed: bool = False, rules=None,
-                 text: TextOptions | None = None) -> int:
+                 text: TextOptions | None = None, asff=None) -> int:
     """Write every report and return the exit status: 1 when an active finding is at or above ``fail_on``.
 
     ``root``: the project root that reports name files against (default: ``rumpolicy.paths.project_root()``);
@@ -309,9 +330,16 @@ def emit_reports(report: "Report", outputs: Sequence[Output], *, fail_on: Severi
     status = EXIT_FINDINGS if report.failing(fail_on) else EXIT_CLEAN
     for output in outputs:
         to_terminal = output.path is None
-        rendered = render_report(report, output, fail_on=fail_on, root=root, rules=rules,
-                                 color=to_terminal and _use_color(sys.stdout, no_color),
-                                 show_suppressed=show_suppressed, text=text)
+        try:
+            rendered = render_report(report, output, fail_on=fail_on, root=root, rules=rules,
+                                     color=to_terminal and _use_color(sys.stdout, no_color),
+                                     show_suppressed=show_suppressed, text=text, asff=asff)
+        except ValueError as exc:       # rumpolicy.report.asff.AsffError: a finding with no account or region
+            if output.format != "asff":
+                raise
+            print(f"rumpolicy: error: {_shown(str(exc))}", file=sys.stderr)
+            status = max(status, EXIT_USAGE)
+            continue
         if to_terminal:
             if rendered:
                 status = max(status, write_stdout(rendered, machine=output.format in MACHINE_FORMATS))
@@ -476,6 +504,8 @@ def _use_color(stream, disabled: bool) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from rumpolicy import api
     from rumpolicy.load import LoadOptions
     from rumpolicy.report import FileTally
@@ -495,6 +525,12 @@ def _check(args: argparse.Namespace) -> int:
     if settings is None:
         return EXIT_USAGE
     config, outputs = settings
+    try:
+        asff_base = _asff_options(args, outputs, account=args.account or config.account,
+                                  region=args.region or config.region, required=True)
+    except ValueError as exc:
+        print(f"rumpolicy: error: {_shown(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
     var_files = list(args.var_file) or list(config.var_files or ())      # --var-file replaces `var-files`
     on_disk = [] if stdin else paths
     missing = [p for p in on_disk if not os.path.exists(p)] + [p for p in var_files if not os.path.isfile(p)]
@@ -548,7 +584,42 @@ def _check(args: argparse.Namespace) -> int:
         report = api.judge(inventory, options, files=FileTally.of(inventory.files))
         return report if changed is None else _only_changed(report, changed, args)
 
-    return _judged(args, config, outputs, judge)
+    def asff(report: "Report"):
+        from rumpolicy.paths import project_path
+
+        # The files read and checked, whose findings this run reports in full (with --changed-since, only
+        # the changed ones): a previous finding elsewhere is not called resolved.
+        read = {f.path for f in inventory.files if f.kind is not None and f.error is None and f.defect is None}
+        if changed is not None:
+            read = {path for path in read if os.path.realpath(path) in changed}
+        return replace(asff_base, complete_sources=frozenset(project_path(path, report.root) for path in read))
+
+    return _judged(args, config, outputs, judge, asff=asff if asff_base is not None else None)
+
+
+def _asff_options(args: argparse.Namespace, outputs: Sequence[Output], *, account: str | None = None,
+                  region: str | None = None, required: bool = False, export: bool = False):
+    """The ASFF report's options when one is written (else None): ``--asff-account`` and ``--asff-region``
+    (default ``account``, ``region``), the findings of ``--asff-previous``. ValueError for a usage error: an
+    --asff option without --format asff (or the export, ``export``), an unreadable previous report, and with
+    ``required`` (check: files name no account) an account or region that nothing gives."""
+    if not any(o.format == "asff" for o in outputs):
+        given = [name for name, value in (("--asff-account", args.asff_account), ("--asff-region", args.asff_region),
+                                          ("--asff-previous", args.asff_previous))
+                 if value is not None and not (export and name != "--asff-previous")]
+        if given:
+            raise ValueError(f"{', '.join(given)} go{'es' if len(given) == 1 else ''} with --format asff")
+        return None
+    from rumpolicy.report.asff import AsffOptions, read_previous
+
+    account, region = args.asff_account or account, args.asff_region or region
+    if required and (account is None or region is None):
+        missing = " and ".join(name for name, value in (("--asff-account ID", account), ("--asff-region REGION", region))
+                               if value is None)
+        raise ValueError(f"--format asff: findings in files name no AWS account or region; give {missing} (the "
+                         "account and region Security Hub is to hold them in)")
+    previous = read_previous(args.asff_previous) if args.asff_previous else ()
+    return AsffOptions(account=account, region=region, previous=previous)
 
 
 def _paths_problem(args: argparse.Namespace, stdin: bool) -> str | None:
@@ -661,8 +732,9 @@ def _options(args: argparse.Namespace, config: "Config", outputs: Sequence[Outpu
                    **given)
 
 
-def _judged(args: argparse.Namespace, config: "Config", outputs: Sequence[Output], judge) -> int:
-    """Run the pipeline's judging stages (``judge()``) and write the reports; the exit status."""
+def _judged(args: argparse.Namespace, config: "Config", outputs: Sequence[Output], judge, asff=None) -> int:
+    """Run the pipeline's judging stages (``judge()``) and write the reports; the exit status. ``asff``: a
+    function of the report that gives the ASFF report's options (``rumpolicy.report.asff.AsffOptions``)."""
     from rumpolicy.baseline import BaselineError
 
     try:
@@ -678,7 +750,7 @@ def _judged(args: argparse.Namespace, config: "Config", outputs: Sequence[Output
             sys.stderr.write(f"{failure.rule_id} on {failure.subject}:\n{failure.trace}\n")
     fail_on = Severity(args.fail_on or config.fail_on or "error")
     status = emit_reports(report, outputs, fail_on=fail_on, root=report.root, no_color=args.no_color,
-                          rules=report.rules, text=TextOptions.of(args))
+                          rules=report.rules, text=TextOptions.of(args), asff=asff(report) if asff else None)
     # --exit-zero forgives findings only: a usage error (2) or a defect of rumpolicy (3) must still show.
     return EXIT_CLEAN if args.exit_zero and status == EXIT_FINDINGS else status
 
@@ -704,8 +776,9 @@ def add_audit_parser(commands) -> None:
     audit = commands.add_parser(
         "audit", help="check live AWS accounts (read-only)",
         description="Check the RUM authorization chain of live AWS accounts with the rules of `check`. Only "
-                    "read-only operations are called (plus sts:AssumeRole with --org). Credentials come from "
-                    "the usual AWS chain: --profile, environment, SSO, instance role.",
+                    "read-only operations are called (plus sts:AssumeRole with --org, and with --to-security-hub "
+                    "securityhub:BatchImportFindings). Credentials come from the usual AWS chain: --profile, "
+                    "environment, SSO, instance role.",
         epilog=_epilog("audit"), formatter_class=argparse.RawDescriptionHelpFormatter)
     audit.add_argument("--profile", help="the AWS profile to use (default: the usual credential chain)")
     where = audit.add_mutually_exclusive_group()
@@ -740,6 +813,11 @@ def add_audit_parser(commands) -> None:
                        help="stop calling AWS after this long and check what was read; the rest is reported as not "
                             "read (e.g. 90s, 15m, 1h; default: 15m). Each call also times out: 10 s to connect, "
                             "60 s per read")
+    audit.add_argument("--to-security-hub", action="store_true",
+                       help="after the audit, import its findings into AWS Security Hub in each audited account and "
+                            "region (securityhub:BatchImportFindings, the one write rumpolicy makes) and archive "
+                            "rumpolicy's findings that are fixed, where the audit read everything; see "
+                            "docs/security-hub.md for the IAM policy")
     add_output_options(audit)
     add_policy_options(audit)
 
@@ -784,6 +862,11 @@ def _audit(args: argparse.Namespace) -> int:
         print("rumpolicy: error: --role-name, --accounts, --exclude-accounts and --external-id go with --org",
               file=sys.stderr)
         return EXIT_USAGE
+    try:
+        asff_base = _asff_options(args, outputs, export=args.to_security_hub)
+    except ValueError as exc:
+        print(f"rumpolicy: error: {_shown(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
     options = AuditOptions(profile=args.profile, regions=tuple(args.region), all_regions=args.all_regions,
                            org=args.org, role_name=args.role_name, accounts=tuple(args.accounts),
                            exclude_accounts=tuple(args.exclude_accounts), external_id=args.external_id,
@@ -791,19 +874,26 @@ def _audit(args: argparse.Namespace) -> int:
                            deadline=args.deadline)
     from rumpolicy import api
 
-    audited = None
+    audited = judged = None
 
     def judge():
-        nonlocal audited
-        report = api.audit(options, _options(args, config, outputs), Progress(sys.stderr))
+        nonlocal audited, judged
+        report = judged = api.audit(options, _options(args, config, outputs), Progress(sys.stderr))
         audited = report.audit
         if audited.deadline_reached:
             print(f"rumpolicy: warning: {audited.deadline_reached}: what was read is checked, the rest is reported "
                   "as not read (see the coverage)", file=sys.stderr)
         return report
 
+    def asff(report: "Report"):
+        from dataclasses import replace
+
+        return replace(asff_base, account=asff_base.account or _caller_account(report.audit),
+                       region=asff_base.region or report.audit.regions[0],
+                       complete_sources=frozenset(s for s, complete in report.audit.scopes_read.items() if complete))
+
     try:
-        status = _judged(args, config, outputs, judge)
+        status = _judged(args, config, outputs, judge, asff=asff if asff_base is not None else None)
     except AuditError as exc:
         print(f"rumpolicy: error: {_shown(_audit_failure(exc))}", file=sys.stderr)
         return EXIT_USAGE
@@ -821,7 +911,130 @@ def _audit(args: argparse.Namespace) -> int:
     if args.write_baseline and unread and status != EXIT_USAGE:
         print(f"rumpolicy: warning: {len(unread)} of {len(audited.scopes_read)} scopes were not fully read, so "
               f"{args.write_baseline} lacks whatever their unread parts would show (see the coverage)", file=sys.stderr)
+    if args.to_security_hub and status != EXIT_USAGE:
+        status = max(status, _to_security_hub(args, judged))
     return status
+
+
+def _caller_account(audited) -> str:
+    """The account the audit ran as (``arn:aws:sts::ACCOUNT:assumed-role/...``)."""
+    return audited.caller.split(":")[4]
+
+
+def _to_security_hub(args: argparse.Namespace, report: "Report") -> int:
+    """``audit --to-security-hub``: import the report's findings into Security Hub, per audited account and
+    region, with that account's credentials (the caller's, or the member role's with --org); archive the fixed
+    ones only in scopes read completely. Exit status 0, or 2 after one line on stderr per account and region
+    that refused (AccessDenied, Security Hub not enabled) or that refused findings.
+
+    A finding goes to the account and region of its location; a global one (IAM: ``aws://ACCOUNT``) to
+    ``--asff-region`` or the first audited region, whose archiving then waits for both the account scope and
+    that region scope to be read completely.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from rumpolicy import security_hub
+    from rumpolicy.audit.readonly import ReadOnlyViolation
+    from rumpolicy.audit.sessions import Clients
+    from rumpolicy.load.live_data import account_scope, region_scope
+    from rumpolicy.report.asff import AsffError, timestamp
+
+    audited = report.audit
+    home = args.asff_region or audited.regions[0]
+    now = timestamp()
+    try:
+        findings = security_hub.asff_findings(report, account=args.asff_account or _caller_account(audited),
+                                              region=home, now=now)
+    except AsffError as exc:
+        print(f"rumpolicy: error: --to-security-hub: {_shown(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    by_place: dict[tuple[str, str], list[dict]] = {}
+    for finding in findings:
+        by_place.setdefault((finding["AwsAccountId"], finding["Region"]), []).append(finding)
+    complete = audited.scopes_read
+    held_back = _not_archiving(report)
+    if held_back:
+        print(f"rumpolicy: warning: Security Hub: nothing is archived, since {held_back}", file=sys.stderr)
+    # Every account and region the audit entered, findings or not: a region without findings may have fixed some.
+    places = {(account, region) for account in audited.access for region in audited.regions} | set(by_place)
+    # No deadline: the audit's has passed or nearly; each call still has its timeouts and retries.
+    clients = Clients(args.profile, args.retry_mode, args.max_attempts, guard=export_guard())
+    imported = archived = 0
+    status = EXIT_CLEAN
+    done: set[str] = set()
+    for account, region in sorted(places):
+        access = audited.access.get(account)
+        if access is None:          # an account the audit could not enter (the coverage says why): no credentials
+            count = len(by_place.get((account, region), []))
+            print(f"rumpolicy: warning: Security Hub: the audit could not enter account {account}, so its {count} "
+                  f"finding{'s' if count != 1 else ''} in {region} {'were' if count != 1 else 'was'} not imported",
+                  file=sys.stderr)
+            continue
+        read_all = complete.get(region_scope(account, region), False) and (
+            region != home or complete.get(account_scope(account), False))
+        try:
+            result = security_hub.sync(clients.client(access, "securityhub", region), by_place.get((account, region), []),
+                                       account=account, region=region, partition=access.partition, now=now,
+                                       archive=read_all and not held_back)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            print(f"rumpolicy: error: Security Hub in {account} {region}: {error.get('Code', 'error')}: "
+                  f"{_shown(error.get('Message', str(exc)))}{_hub_hint(error.get('Code'))}", file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        except BotoCoreError as exc:
+            print(f"rumpolicy: error: Security Hub in {account} {region}: {_shown(str(exc))}", file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        except ReadOnlyViolation as exc:     # a defect: the guard refused an operation the export should not call
+            print(f"rumpolicy: internal error: {exc}", file=sys.stderr)
+            return EXIT_DEFECT
+        done.add(region)
+        imported += result.imported
+        archived += result.archived
+        for failed in result.failed:
+            print(f"rumpolicy: error: Security Hub in {account} {region} refused finding {failed.get('Id')}: "
+                  f"{failed.get('ErrorCode')}: {_shown(str(failed.get('ErrorMessage')))}", file=sys.stderr)
+            status = EXIT_USAGE
+    accounts = {account for account, _ in places}
+    if not args.quiet or status != EXIT_CLEAN:
+        print(f"rumpolicy: Security Hub: {imported} finding{'s' if imported != 1 else ''} imported, {archived} "
+              f"archived in {len(accounts)} account{'s' if len(accounts) != 1 else ''} and {len(done)} "
+              f"region{'s' if len(done) != 1 else ''}", file=sys.stderr)
+    return status
+
+
+def _not_archiving(report: "Report") -> str | None:
+    """Why the run's findings may be fewer than what is wrong, so that a finding it no longer reports may not
+    be fixed at all (None: they are all there). The audit's coverage is judged per scope, by the caller."""
+    from rumpolicy.engine import registry
+
+    if report.defects:
+        return "a rule or loader of rumpolicy failed (RUM-SRC-003)"
+    if report.baselined:
+        return "the baseline left findings out of the report"
+    if report.rules and {r.id for r in report.rules} != {r.id for r in registry()}:
+        return "not every rule ran (select, ignore)"
+    return None
+
+
+def export_guard():
+    """The guard of ``--to-security-hub``'s clients: the audit's reads, ``securityhub:GetFindings`` and
+    ``securityhub:BatchImportFindings``; anything else is refused before it is signed."""
+    from rumpolicy.audit.readonly import READ_ONLY_OPERATIONS, Guard, merged
+    from rumpolicy.aws_config.allowed import SECURITY_HUB_EXPORT
+
+    return Guard(merged(READ_ONLY_OPERATIONS, SECURITY_HUB_EXPORT),
+                 "`rumpolicy audit --to-security-hub` only reads, and imports findings into Security Hub")
+
+
+def _hub_hint(code: str | None) -> str:
+    if code == "InvalidAccessException":
+        return " (is Security Hub enabled in this account and region?)"
+    if code in ("AccessDeniedException", "AccessDenied"):
+        return (" (the credentials need securityhub:GetFindings and securityhub:BatchImportFindings: see "
+                "docs/security-hub.md)")
+    return ""
 
 
 def _audit_failure(error: Exception) -> str:

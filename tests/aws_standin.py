@@ -1,17 +1,25 @@
 """A loopback stand-in for AWS: serves RUM and Cognito Identity itself, forwards the rest to moto.
 
-moto has no RUM backend, and its Cognito Identity backend lacks ``GetIdentityPoolRoles`` and
-``AllowClassicFlow``. This server (``http.server`` on 127.0.0.1) therefore:
+moto has no RUM backend, its Cognito Identity backend lacks ``GetIdentityPoolRoles`` and
+``AllowClassicFlow``, and its Config backend takes ``PutEvaluations`` only in test mode and has no
+``GetComplianceDetailsByConfigRule``. This server (``http.server`` on 127.0.0.1) therefore:
 
-* **serves** ``rum`` (rest-json) and ``cognito-identity`` (json 1.1) from its own per-account,
-  per-region state. Requests are parsed by the service model's HTTP bindings and validated against
+* **serves** ``rum`` (rest-json), ``cognito-identity`` and the rule-evaluation calls of ``config``
+  (json 1.1) from its own per-account, per-region state. Requests are parsed by the service model's HTTP bindings and validated against
   the operation's input shape with botocore's ``ParamValidator`` (an invalid request gets a
   ``ValidationException``, so a product bug fails the test); responses and the data the tests put
   in are validated against the output shapes the same way;
-* **forwards** every other service (IAM, STS, Organizations) unchanged to a moto server, learning
+* **plays AWS Config's side of a custom rule** (``invoke_token``, ``record_configuration_item``):
+  it issues result tokens as Config does when it invokes a rule's function, and ``PutEvaluations``
+  accepts only those, keeps the newest evaluation per (rule, resource) (by ``OrderingTimestamp``),
+  stores nothing in test mode, refuses an annotation longer than the model allows, and can report
+  evaluations as failed (``fail_evaluations``); ``GetComplianceDetailsByConfigRule`` answers from
+  what was put, filtered and paginated; ``GetResourceConfigHistory`` from the recorded items;
+* **forwards** every other service (IAM, STS, Organizations, Security Hub) unchanged to a moto server, learning
   from the ``AssumeRole`` responses that pass through which access key belongs to which account;
 * **records** every call it sees (service, operation, account, region, status): the read-only test
-  and the benchmark read this log, independently of the product's own guard;
+  and the benchmark read this log, independently of the product's own guard. A forwarded rest-json
+  call (Security Hub) is named by matching its route against the service model;
 * **injects faults** per operation (``inject``): throttling, 5xx, or access denied, a given number
   of times or always, optionally only for one account or for requests with given parameters;
 * **serves malformed bodies** per operation (``malform``): a fixed body (not JSON, JSON of the
@@ -43,13 +51,14 @@ from botocore.validate import ParamValidator
 
 DEFAULT_ACCOUNT = "123456789012"      # moto's default account
 BASE_ACCESS_KEY = "testing"
-SERVED = ("rum", "cognito-identity")
+SERVED = ("rum", "cognito-identity", "config")
 CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 ASSUMED = re.compile(r"<AccessKeyId>([^<]+)</AccessKeyId>.*?<Arn>arn:[^:]+:sts::(\d{12}):assumed-role/", re.S)
 TIMESTAMP = "2026-01-01T00:00:00Z"
 ANY = "*"                 # a fault's service or operation that matches every one
 MAX_DELAY = 5.0           # seconds: longer delays are refused, so a slow stand-in cannot hang a test
 MALFORMED, SLOW = "malformed", "slow"
+TEST_MODE_TOKEN = "TESTMODE"      # the result token of Config's test events: valid with TestMode only
 
 # What each fault looks like, per protocol: (error code, HTTP status).
 FAULTS = {
@@ -62,6 +71,15 @@ FAULTS = {
 }
 # Cognito Identity answers a missing permission with NotAuthorizedException.
 SERVICE_DENIED = {"cognito-identity": "NotAuthorizedException"}
+
+
+def _epoch(value: Any) -> float:
+    """A timestamp as the JSON protocols send it (epoch seconds) or as a test writes it (ISO 8601)."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    from botocore.utils import parse_timestamp
+
+    return parse_timestamp(value).timestamp()
 
 
 class ShapeError(AssertionError):
@@ -101,15 +119,31 @@ class Fault:
 
 @dataclass
 class _Region:
+    account: str = ""
+    name: str = ""
     monitors: dict[str, dict] = field(default_factory=dict)      # name -> AppMonitor
     policies: dict[str, dict] = field(default_factory=dict)      # name -> {PolicyDocument, PolicyRevisionId}
     pools: dict[str, dict] = field(default_factory=dict)         # id -> {"description": ..., "roles": ...}
+    # (rule name, resource type, resource id) -> the EvaluationResult Config keeps (the newest)
+    evaluations: dict[tuple[str, str, str], dict] = field(default_factory=dict)
+    # (resource type, resource id) -> ConfigurationItems as GetResourceConfigHistory returns them, oldest first
+    history: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Invocation:
+    """What Config knows about a result token it issued: the rule invoked, where, and when."""
+
+    account: str
+    region: str
+    rule_name: str
+    invoked: float
 
 
 class AwsStandin:
     def __init__(self, backend_url: str):
         self.backend = urlsplit(backend_url)
-        loader = botocore.loaders.create_loader()
+        loader = self._loader = botocore.loaders.create_loader()
         self.models: dict[str, ServiceModel] = {}
         for service in SERVED:
             self.models[service] = ServiceModel(loader.load_service_model(service, "service-2"), service)
@@ -117,6 +151,8 @@ class AwsStandin:
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self.keys: dict[str, str] = {BASE_ACCESS_KEY: DEFAULT_ACCOUNT}
+        self.tokens: dict[str, _Invocation] = {}
+        self._failing_evaluations = 0       # PutEvaluations calls still to answer with every evaluation failed
         self._state: dict[tuple[str, str], _Region] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -137,9 +173,18 @@ class AwsStandin:
         self._server.shutdown()
         self._server.server_close()
 
+    def reset(self) -> None:
+        """Forget every resource, evaluation, token, fault and call (a benchmark reuses one stand-in)."""
+        with self._lock:
+            self._state.clear()
+            self.tokens.clear()
+            self.faults.clear()
+            self.calls.clear()
+            self._failing_evaluations = 0
+
     # -- what the tests put in ------------------------------------------------------------------------
     def region(self, account: str, region: str) -> _Region:
-        return self._state.setdefault((account, region), _Region())
+        return self._state.setdefault((account, region), _Region(account, region))
 
     def add_app_monitor(self, account: str, region: str, name: str, *, pool_id: str | None = None,
                         guest_role_arn: str | None = None, domain: str = "example.com") -> dict:
@@ -175,6 +220,32 @@ class AwsStandin:
         self._conform("cognito-identity", "DescribeIdentityPool", description)
         self._conform("cognito-identity", "GetIdentityPoolRoles", roles)
         self.region(account, region).pools[pool_id] = {"description": description, "roles": roles}
+
+    def invoke_token(self, account: str, region: str, rule_name: str) -> str:
+        """A result token, as Config puts in the event when it invokes ``rule_name``'s function."""
+        token = f"standin-{uuid.uuid4()}"
+        with self._lock:
+            self.tokens[token] = _Invocation(account, region, rule_name, time.time())
+        return token
+
+    def record_configuration_item(self, account: str, region: str, item: dict) -> None:
+        """Record a configuration item, shaped as GetResourceConfigHistory returns it (``configuration`` a JSON
+        string), for that call to find."""
+        self._conform("config", "GetResourceConfigHistory", {"configurationItems": [item]})
+        with self._lock:
+            key = (item["resourceType"], item["resourceId"])
+            self.region(account, region).history.setdefault(key, []).append(item)
+
+    def fail_evaluations(self, times: int = 1) -> None:
+        """Answer the next ``times`` PutEvaluations calls with every evaluation in FailedEvaluations."""
+        with self._lock:
+            self._failing_evaluations += times
+
+    def evaluations(self, account: str, region: str, rule_name: str) -> dict[tuple[str, str], dict]:
+        """What Config holds for ``rule_name``: (resource type, resource id) -> EvaluationResult."""
+        with self._lock:
+            held = self.region(account, region).evaluations
+            return {(t, i): result for (rule, t, i), result in held.items() if rule == rule_name}
 
     def inject(self, service: str, operation: str, kind: str, *, times: int | None = 1, account: str | None = None,
                region: str | None = None, **match: Any) -> Fault:
@@ -290,13 +361,20 @@ class AwsStandin:
         target = headers.get("X-Amz-Target")
         if target:
             return "json", target.rsplit(".", 1)[-1], json.loads(body or b"{}")
-        if service in SERVED:
+        if service in SERVED or self._model(service).metadata["protocol"] == "rest-json":
             return "rest-json", *self._route(service, method, path, body)
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
         return "query", form.get("Action", "?"), form
 
+    def _model(self, service: str) -> ServiceModel:
+        """The service model of a served or forwarded service (a forwarded rest-json call is named by its route)."""
+        with self._lock:
+            if service not in self.models:
+                self.models[service] = ServiceModel(self._loader.load_service_model(service, "service-2"), service)
+            return self.models[service]
+
     def _route(self, service: str, method: str, path: str, body: bytes) -> tuple[str, dict]:
-        model = self.models[service]
+        model = self._model(service)
         url = urlsplit(path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         for name in model.operation_names:
@@ -379,6 +457,69 @@ class AwsStandin:
         if pool is None:
             return "ResourceNotFoundException", f"IdentityPool '{params['IdentityPoolId']}' not found."
         return pool["roles"]
+
+    # -- Config: a custom rule's evaluations -------------------------------------------------------------
+    def _config_PutEvaluations(self, state: _Region, params: dict) -> dict | tuple:
+        token = params.get("ResultToken", "")
+        invocation = self.tokens.get(token)
+        test_mode = params.get("TestMode") and token == TEST_MODE_TOKEN   # what Config's test events carry
+        if not test_mode and (invocation is None or (invocation.account, invocation.region) != (state.account,
+                                                                                                 state.name)):
+            return "InvalidResultTokenException", "The resultToken provided is invalid"
+        evaluations = params.get("Evaluations") or []
+        model = self.models["config"]
+        limit = model.shape_for("Evaluations").metadata["max"]
+        if len(evaluations) > limit:
+            return "InvalidParameterValueException", f"at most {limit} evaluations per call, not {len(evaluations)}"
+        annotation_max = model.shape_for("Evaluation").members["Annotation"].metadata["max"]
+        for evaluation in evaluations:
+            if len(evaluation.get("Annotation") or "") > annotation_max:
+                return "InvalidParameterValueException", (f"an annotation is at most {annotation_max} characters, "
+                                                          f"not {len(evaluation['Annotation'])}")
+        if self._failing_evaluations > 0:
+            self._failing_evaluations -= 1
+            return {"FailedEvaluations": evaluations}
+        if params.get("TestMode"):
+            return {"FailedEvaluations": []}
+        now = time.time()
+        for evaluation in evaluations:
+            key = (invocation.rule_name, evaluation["ComplianceResourceType"], evaluation["ComplianceResourceId"])
+            ordering = _epoch(evaluation["OrderingTimestamp"])
+            held = state.evaluations.get(key)
+            if held is not None and held["EvaluationResultIdentifier"]["OrderingTimestamp"] > ordering:
+                continue        # Config keeps the evaluation with the newest OrderingTimestamp
+            result = {"EvaluationResultIdentifier": {
+                          "EvaluationResultQualifier": {"ConfigRuleName": invocation.rule_name,
+                                                        "ResourceType": key[1], "ResourceId": key[2],
+                                                        "EvaluationMode": "DETECTIVE"},
+                          "OrderingTimestamp": ordering},
+                      "ComplianceType": evaluation["ComplianceType"], "ResultRecordedTime": now,
+                      "ConfigRuleInvokedTime": invocation.invoked, "ResultToken": params["ResultToken"]}
+            if evaluation.get("Annotation"):
+                result["Annotation"] = evaluation["Annotation"]
+            state.evaluations[key] = result
+        return {"FailedEvaluations": []}
+
+    def _config_GetComplianceDetailsByConfigRule(self, state: _Region, params: dict) -> dict | tuple:
+        wanted = set(params.get("ComplianceTypes") or ())
+        results = [result for (rule, _, _), result in sorted(state.evaluations.items())
+                   if rule == params["ConfigRuleName"] and (not wanted or result["ComplianceType"] in wanted)]
+        start = int(params.get("NextToken") or 0)
+        size = params.get("Limit") or 100
+        answer: dict[str, Any] = {"EvaluationResults": results[start:start + size]}
+        if start + size < len(results):
+            answer["NextToken"] = str(start + size)
+        return answer
+
+    def _config_GetResourceConfigHistory(self, state: _Region, params: dict) -> dict | tuple:
+        items = state.history.get((params["resourceType"], params["resourceId"]))
+        if not items:
+            return "ResourceNotDiscoveredException", (f"Resource {params['resourceId']} of resourceType:"
+                                                      f"{params['resourceType']} is unknown or has not been discovered")
+        later = _epoch(params["laterTime"]) if "laterTime" in params else None
+        newest_first = [item for item in reversed(items)
+                        if later is None or _epoch(item["configurationItemCaptureTime"]) <= later]
+        return {"configurationItems": newest_first[:params.get("limit") or 10]}
 
     # -- errors ---------------------------------------------------------------------------------------
     def _error(self, service: str, protocol: str, kind: str, operation: str) -> tuple[int, dict, bytes]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import queue
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import field
 from typing import Any, Callable
 
 from rumpolicy.audit.progress import Progress
@@ -69,6 +70,10 @@ class AuditResult:
     regions: tuple[str, ...]
     regions_read: int                           # (account, region) pairs whose app monitors could be listed
     deadline_reached: str | None = None         # "deadline reached (--deadline 15m)" when it left something unread
+    # How each account that could be entered was read (``sessions.Access``: its credentials), by account id:
+    # the caller's own, or the member role's with --org. `audit --to-security-hub` writes with the same ones.
+    # Not compared: two audits that read the same are equal whatever credentials they read with.
+    access: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def checked_anything(self) -> bool:
@@ -153,8 +158,9 @@ def run_audit(options: AuditOptions, progress: Progress) -> AuditResult:
         inventory.extend(build_inventory(state.data))
     regions_read = sum(1 for state in run.accounts.values() if state.failure is None
                        for read in state.data.regions if read.unlisted is None)
+    access = {account: state.access for account, state in sorted(run.accounts.items()) if state.access is not None}
     return AuditResult(inventory, tuple(coverage), identity["Arn"], regions, regions_read,
-                       deadline.reason if deadline.reached else None)
+                       deadline.reason if deadline.reached else None, access)
 
 
 def _in_stable_order(data: AccountData, regions: tuple[str, ...]) -> None:

@@ -236,11 +236,15 @@ class AccountReader:
         self.cache = cache
 
     # -- RUM ----------------------------------------------------------------------------------------
-    def read_region(self, region: str, data: RegionData | None = None) -> RegionData:
+    def read_region(self, region: str, data: RegionData | None = None,
+                    keep: Callable[[dict], bool] | None = None) -> RegionData:
         """The app monitors of one region, their resource policies, and the pools they name.
 
         Fills ``data`` when given, so that the audit can take what was read so far if it stops
         waiting (``RegionData.cut``): a monitor is added only with its resource policy's outcome.
+        ``keep`` (the AWS Config rule: the monitors of a pool or a role) is asked about each
+        ``GetAppMonitor`` response; a monitor it refuses is left out, its resource policy unread.
+        A monitor that could not be read is kept as unread: it might have been one of them.
         """
         data = data if data is not None else RegionData(self.account, region)
         scope = region_scope(self.account, region)
@@ -253,27 +257,45 @@ class AccountReader:
             return data
         names = [summary.get("Name") for summary in summaries if isinstance(summary.get("Name"), str)]
         data.listed = names
-        has_policy_api = "GetResourcePolicy" in rum.meta.service_model.operation_names
-        for name in names:
-            try:
-                response = call(rum, "get_app_monitor", Name=name)
-                required(response, "AppMonitor", "rum:GetAppMonitor")
-            except CallFailed as exc:
-                if exc.code != "ResourceNotFoundException":     # deleted since it was listed: nothing to check
-                    data.unread_monitors[name] = exc.reason
-                    data.gaps.append(Gap(scope, exc.call, f"app monitor {name}", exc.reason))
-                else:
-                    data.gone.append(name)
-                continue
-            if has_policy_api:
-                self._read_policy(rum, name, data)
-            else:
-                reason = "the installed botocore has no GetResourcePolicy operation (upgrade boto3)"
-                data.unread_policies[name] = reason
-                data.gaps.append(Gap(scope, "rum:GetResourcePolicy", f"app monitor {name}", reason))
-            data.monitors.append(response)
-            data.add_pool_id(response)
+        for name in list(names):            # a copy: ``keep`` takes refused names out of ``listed``
+            self._read_monitor(rum, name, data, keep)
         return data
+
+    def read_monitors(self, region: str, names: Iterable[str], data: RegionData | None = None) -> RegionData:
+        """The named app monitors of one region (not listed: the AWS Config rule reads the one that changed),
+        their resource policies, and the pools they name. A name that is not found is ``gone``."""
+        data = data if data is not None else RegionData(self.account, region)
+        rum = self.clients("rum", region)
+        data.listed = list(dict.fromkeys(names))
+        for name in data.listed:
+            self._read_monitor(rum, name, data)
+        return data
+
+    def _read_monitor(self, rum: Any, name: str, data: RegionData,
+                      keep: Callable[[dict], bool] | None = None) -> None:
+        """One monitor and its resource policy into ``data``; with ``keep``, only a monitor it accepts."""
+        scope = region_scope(self.account, data.region)
+        try:
+            response = call(rum, "get_app_monitor", Name=name)
+            required(response, "AppMonitor", "rum:GetAppMonitor")
+        except CallFailed as exc:
+            if exc.code != "ResourceNotFoundException":     # deleted since it was listed: nothing to check
+                data.unread_monitors[name] = exc.reason
+                data.gaps.append(Gap(scope, exc.call, f"app monitor {name}", exc.reason))
+            else:
+                data.gone.append(name)
+            return
+        if keep is not None and not keep(response):
+            data.listed.remove(name)        # not one of the monitors asked for: neither read nor unread
+            return
+        if "GetResourcePolicy" in rum.meta.service_model.operation_names:
+            self._read_policy(rum, name, data)
+        else:
+            reason = "the installed botocore has no GetResourcePolicy operation (upgrade boto3)"
+            data.unread_policies[name] = reason
+            data.gaps.append(Gap(scope, "rum:GetResourcePolicy", f"app monitor {name}", reason))
+        data.monitors.append(response)
+        data.add_pool_id(response)
 
     def _read_policy(self, rum: Any, name: str, data: RegionData) -> None:
         try:
