@@ -306,7 +306,35 @@ def test_the_package_is_deterministic(built):
         infos = archive.infolist()
     assert names == sorted(names)
     assert {info.date_time for info in infos} == {package.FIXED_TIME}
-    assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
+    # The bytecode is the package's own, one pyc for the running interpreter per module: none installed ones.
+    tag = sys.implementation.cache_tag
+    pycs = {name for name in names if name.endswith(".pyc")}
+    assert pycs and all(name.endswith(f".{tag}.pyc") and "/__pycache__/" in f"/{name}" for name in pycs)
+    sources = {name for name in names if name.endswith(".py")}
+    assert {name for name in sources if package._cache_name(name) not in pycs} <= set(UNCOMPILABLE)
+
+
+# Sources that installed distributions ship but that are not Python of this version (never imported).
+UNCOMPILABLE: tuple[str, ...] = ()
+
+
+def test_without_compile_the_package_holds_no_bytecode(tmp_path):
+    built = package.build(tmp_path / "plain.zip", boto3=False, compile_bytecode=False)
+    with zipfile.ZipFile(built.path) as archive:
+        assert not any("__pycache__" in name or name.endswith(".pyc") for name in archive.namelist())
+
+
+def test_the_bytecode_is_what_the_import_system_uses(built, tmp_path):
+    """Unchecked hash-based pycs: imported without compiling, even when the source beside them is changed."""
+    first, _, _ = built
+    with zipfile.ZipFile(first.path) as archive:
+        archive.extractall(tmp_path)
+    allowed = tmp_path / "rumpolicy" / "aws_config" / "allowed.py"
+    allowed.write_text(allowed.read_text() + "\nraise RuntimeError('the source was compiled, not the pyc used')\n")
+    code = (f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import rumpolicy.aws_config.allowed as m; "
+            "assert m.__cached__.endswith('.pyc')")
+    proc = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_the_package_holds_rumpolicy_its_rules_and_its_dependencies(built):

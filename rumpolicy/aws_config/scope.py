@@ -17,7 +17,7 @@ rules are exactly the audit's. Per trigger:
   region the periodic evaluation there finds it. No monitor: the role is NOT_APPLICABLE;
 * **scheduled**: every monitor of the function's region and their chains.
 
-Every trigger also reads the service control policies above the account (``OrgReader``, as the
+Every trigger that reads a monitor also reads the service control policies above the account (``OrgReader``, as the
 audit does) so that no rule is silently skipped. What cannot be read is a gap, which the model
 turns into RUM-SRC-001 (never a pass). A resource that was deleted, or left the rule's scope, is
 NOT_APPLICABLE; the monitors of a deleted pool or role are still read and judged, since their
@@ -71,7 +71,9 @@ def read_scope(event: RuleEvent, item: ConfigItem | None, reader: AccountReader,
         _read_role_users(scope, reader, item)
     if scope.regions:
         _read_chains(scope, reader)
-        scope.data.org = org.read(reader.account)
+        # The SCPs matter only to a chain: a region without monitors (most of an organization's) costs one call.
+        if any(data.monitors or data.unread_monitors for data in scope.data.regions):
+            scope.data.org = org.read(reader.account)
     return scope
 
 

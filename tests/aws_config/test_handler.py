@@ -357,3 +357,12 @@ def test_a_deleted_role_is_not_applicable_and_the_monitor_that_used_it_is_not(wo
     verdict, annotation = verdicts[(MONITOR, "shop")]
     assert verdict == "NON_COMPLIANT" and "shop-guest" in annotation
     assert "GetRole" in [c.operation for c in world.standin.calls]      # the monitor's chain is read live
+
+
+def test_a_region_without_monitors_costs_one_call_and_no_evaluation(world, invoke: Invoker):
+    """Most account-regions of an organization hold no monitor: the daily run lists them and stops (docs/scale.md)."""
+    before = len(world.standin.calls)
+    line = invoke(invoke.event("scheduled"))
+    made = [(c.service, c.operation) for c in world.standin.calls[before:]]
+    assert made == [("rum", "ListAppMonitors")]
+    assert line["evaluations"] == {} and line["put_evaluations_calls"] == 0
