@@ -40,6 +40,7 @@ __all__ = ["BATCH", "SyncResult", "asff_findings", "product_arn", "sync"]
 
 BATCH = 100                 # BatchImportFindings takes at most 100 findings a call
 PAGE = 100                  # GetFindings returns at most 100 a page
+FILTER_VALUES = 20          # GetFindings takes at most 20 values per filtered attribute (and 10 attributes)
 
 
 def asff_findings(report: Report, *, account: str | None = None, region: str | None = None, now: str | None = None,
@@ -100,21 +101,26 @@ def active_findings(client: Any, *, product: str, account: str, region: str,
         "Region": [{"Value": region, "Comparison": "EQUALS"}],
         "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
     }
-    if resources is not None:
-        if not resources:
-            return []
-        filters["ResourceId"] = [{"Value": r, "Comparison": "EQUALS"} for r in sorted(resources)]
     found: dict[str, dict] = {}
-    params: dict[str, Any] = {"Filters": filters, "MaxResults": PAGE}
-    while True:
-        page = client.get_findings(**params)
-        for finding in page.get("Findings") or []:
-            if _matches(finding, product, account, region, resources):
-                found[finding["Id"]] = finding
-        token = page.get("NextToken")
-        if not token:
-            break
-        params["NextToken"] = token
+    if resources is None:
+        queries = [filters]
+    else:
+        # Security Hub refuses more than FILTER_VALUES values for one attribute: one query per group of resources.
+        ordered = sorted(resources)
+        queries = [{**filters, "ResourceId": [{"Value": r, "Comparison": "EQUALS"}
+                                              for r in ordered[start:start + FILTER_VALUES]]}
+                   for start in range(0, len(ordered), FILTER_VALUES)]
+    for query in queries:
+        params: dict[str, Any] = {"Filters": query, "MaxResults": PAGE}
+        while True:
+            page = client.get_findings(**params)
+            for finding in page.get("Findings") or []:
+                if _matches(finding, product, account, region, resources):
+                    found[finding["Id"]] = finding
+            token = page.get("NextToken")
+            if not token:
+                break
+            params["NextToken"] = token
     return [found[key] for key in sorted(found)]
 
 

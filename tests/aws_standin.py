@@ -58,6 +58,8 @@ TIMESTAMP = "2026-01-01T00:00:00Z"
 ANY = "*"                 # a fault's service or operation that matches every one
 MAX_DELAY = 5.0           # seconds: longer delays are refused, so a slow stand-in cannot hang a test
 MALFORMED, SLOW = "malformed", "slow"
+# Security Hub's documented GetFindings limits (AwsSecurityFindingFilters), which moto does not enforce.
+SECURITY_HUB_FILTER_ATTRIBUTES, SECURITY_HUB_FILTER_VALUES = 10, 20
 TEST_MODE_TOKEN = "TESTMODE"      # the result token of Config's test events: valid with TestMode only
 
 # What each fault looks like, per protocol: (error code, HTTP status).
@@ -335,6 +337,8 @@ class AwsStandin:
             status, reply_headers, payload = self._error(service, protocol, fault.kind, operation)
         elif service in SERVED:
             status, reply_headers, payload = self._serve(service, operation, account, region, params)
+        elif (refusal := self._beyond_limits(service, operation, params)) is not None:
+            status, reply_headers, payload = self._reply_error(service, protocol, "InvalidInputException", 400, refusal)
         else:
             status, reply_headers, payload = self._forward(method, path, headers, body)
             if operation == "AssumeRole" and status == 200:
@@ -345,6 +349,22 @@ class AwsStandin:
         with self._lock:
             self.calls.append(Call(service, operation, account, region, status))
         return status, reply_headers, payload
+
+    @staticmethod
+    def _beyond_limits(service: str, operation: str, params: dict) -> str | None:
+        """What AWS refuses that moto takes: GetFindings filters on at most 10 attributes with at most 20 values
+        each (AwsSecurityFindingFilters), BatchImportFindings takes at most 100 findings."""
+        if service == "securityhub" and operation == "GetFindings":
+            filters = params.get("Filters") or {}
+            if len(filters) > SECURITY_HUB_FILTER_ATTRIBUTES:
+                return f"you can filter by up to {SECURITY_HUB_FILTER_ATTRIBUTES} finding attributes, not {len(filters)}"
+            for name, values in filters.items():
+                if len(values) > SECURITY_HUB_FILTER_VALUES:
+                    return (f"for each attribute you can provide up to {SECURITY_HUB_FILTER_VALUES} filter values; "
+                            f"{name} has {len(values)}")
+        if service == "securityhub" and operation == "BatchImportFindings" and len(params.get("Findings") or []) > 100:
+            return "at most 100 findings per BatchImportFindings call"
+        return None
 
     def _take(self, kind: Callable[[Fault], bool], service: str, operation: str, account: str | None, region: str,
               params: dict) -> Fault | None:

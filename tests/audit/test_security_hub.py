@@ -282,6 +282,34 @@ def test_sync_reads_every_page_and_keeps_created_at(world):
     assert states == {(role_arn("a"), "ARCHIVED"), (role_arn("b"), "ACTIVE")}
 
 
+def test_sync_over_many_resources_keeps_to_security_hubs_filter_limits(world):
+    """GetFindings takes at most 20 values per attribute: 45 resources are asked about in 3 queries (the stand-in
+    refuses more, as AWS does), and every one of them is still archived or kept as it should be."""
+    from tests.aws_standin import SECURITY_HUB_FILTER_VALUES
+
+    hub(world).enable_security_hub()
+    through_standin = world.session().client("securityhub", endpoint_url=world.standin.url, region_name=REGION)
+
+    def finding(index: int) -> dict:
+        at = "2026-12-01T00:00:00.000Z"
+        return {"SchemaVersion": "2018-10-08", "Id": f"rumpolicy/{index:04d}", "ProductArn": PRODUCT,
+                "GeneratorId": "rumpolicy/RUM-PERM-001", "AwsAccountId": ACCOUNT, "Region": REGION,
+                "Types": ["Software and Configuration Checks/AWS Security Best Practices"], "CreatedAt": at,
+                "UpdatedAt": at, "Severity": {"Label": "HIGH", "Original": "error"}, "Title": "t", "Description": "d",
+                "Resources": [{"Type": "AwsIamRole", "Id": role_arn(f"r{index}")}], "RecordState": "ACTIVE",
+                "Workflow": {"Status": "NEW"}}
+
+    roles = [role_arn(f"r{i}") for i in range(45)]
+    sync(through_standin, [finding(i) for i in range(45)], account=ACCOUNT, region=REGION, partition="aws")
+    before = len(world.standin.calls)
+    result = sync(through_standin, [finding(0)], account=ACCOUNT, region=REGION, partition="aws", resources=roles)
+
+    queries = [c for c in world.standin.calls[before:] if c.operation == "GetFindings"]
+    assert len(queries) == 3 and all(c.status == 200 for c in queries)
+    assert (result.imported, result.archived, result.failed) == (1, 44, [])
+    assert SECURITY_HUB_FILTER_VALUES == 20
+
+
 def test_the_export_guard_refuses_every_other_write_before_sending_it(world):
     from rumpolicy.audit.readonly import ReadOnlyViolation
     from rumpolicy.audit.sessions import Access, Clients
