@@ -20,7 +20,7 @@ import pytest
 from cfnlint.decode import cfn_yaml
 
 from rumpolicy.aws_config import package
-from rumpolicy.aws_config.allowed import ALLOWED_OPERATIONS, SECURITY_HUB_EXPORT, iam_actions
+from rumpolicy.aws_config.allowed import ALLOWED_OPERATIONS, MEMBER_ROLE_OPERATIONS, SECURITY_HUB_EXPORT, iam_actions
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -30,15 +30,18 @@ TERRAFORM = DEPLOY / "terraform"
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 
 READ = frozenset(iam_actions(ALLOWED_OPERATIONS))
+MEMBER = frozenset(iam_actions(MEMBER_ROLE_OPERATIONS))
 EXPORT = frozenset(iam_actions(SECURITY_HUB_EXPORT))
 ASSUME = frozenset({"sts:AssumeRole"})
 LOGS = frozenset({"logs:CreateLogStream", "logs:PutLogEvents"})
 # The only actions IAM cannot scope to a resource (or, for organizations, to a resource the rule can
 # name in advance): every other action is granted on this account's ARNs.
 UNSCOPABLE = frozenset({"rum:ListAppMonitors", "iam:GetAccountAuthorizationDetails", "organizations:DescribeOrganization",
-                        "organizations:DescribePolicy", "organizations:ListAccounts", "organizations:ListParents",
+                        "organizations:DescribePolicy", "organizations:ListParents",
                         "organizations:ListPoliciesForTarget", "config:GetResourceConfigHistory",
                         "config:PutEvaluations"})
+# A member role reads no service control policy: the function reads those with its own credentials.
+MEMBER_UNSCOPABLE = frozenset(action for action in UNSCOPABLE if not action.startswith("organizations:"))
 COMBINATIONS = [(scope, export) for scope in ("Account", "Organization") for export in (False, True)]
 
 
@@ -49,12 +52,13 @@ def execution_actions(scope: str, export: bool) -> frozenset[str]:
 
 
 def member_actions(export: bool) -> frozenset[str]:
-    return (READ - ASSUME) | (EXPORT if export else frozenset())
+    return MEMBER | (EXPORT if export else frozenset())
 
 
 def test_the_expected_sets_are_not_empty():
     # A guard for the comparisons below: they would pass vacuously on an empty allowed list.
     assert "config:PutEvaluations" in READ and "sts:AssumeRole" in READ and EXPORT
+    assert MEMBER < READ and not any(action.startswith(("organizations:", "sts:")) for action in MEMBER)
 
 
 # --- linters --------------------------------------------------------------------------------------------
@@ -201,7 +205,7 @@ def test_the_member_role_grants_exactly_the_allowed_actions_and_trusts_only_the_
     role = resources["MemberRole"]
     statements = _statements(role)
     assert _granted(statements) == member_actions(export)
-    assert _on_any_resource(statements) == UNSCOPABLE
+    assert _on_any_resource(statements) == MEMBER_UNSCOPABLE
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
         {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:role/x"}, "Action": "sts:AssumeRole"}]
 
@@ -276,7 +280,7 @@ def test_the_terraform_member_role_grants_exactly_the_allowed_actions(export):
     granted, statements = _terraform_granted(TERRAFORM / "member-role", "member", export=export, organization=False)
     assert granted == member_actions(export)
     assert frozenset(action for statement in statements if "*" in statement["resources"]
-                     for action in statement["actions"]) == UNSCOPABLE
+                     for action in statement["actions"]) == MEMBER_UNSCOPABLE
     trust = _policy_documents(TERRAFORM / "member-role")["trust"]["statement"]
     assert trust == [{"actions": ["sts:AssumeRole"],
                       "principals": [{"type": "AWS", "identifiers": ["${var.execution_role_arn}"]}]}]

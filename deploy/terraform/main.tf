@@ -79,7 +79,6 @@ data "aws_iam_policy_document" "rule" {
     actions = [
       "organizations:DescribeOrganization",
       "organizations:DescribePolicy",
-      "organizations:ListAccounts",
       "organizations:ListParents",
       "organizations:ListPoliciesForTarget",
     ]

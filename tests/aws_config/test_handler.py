@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from rumpolicy.audit.readonly import ReadOnlyViolation
-from rumpolicy.aws_config.allowed import ALLOWED_OPERATIONS, ALLOWED_WITH_EXPORT
+from rumpolicy.aws_config.allowed import ALLOWED_OPERATIONS, ALLOWED_WITH_EXPORT, MEMBER_ROLE_OPERATIONS
 from rumpolicy.aws_config.events import MONITOR, POOL, ROLE
 from rumpolicy.aws_config.run import RuleError
 from rumpolicy.load.live_read import CallFailed
@@ -244,6 +244,9 @@ def test_another_accounts_event_is_evaluated_with_its_member_role(world, invoke:
     # Everything in the member's account, but the organization's policies: those only the function's own may read.
     assert {account for op, account in by_account if op not in ("AssumeRole", "DescribeOrganization")} == {MEMBER}
     assert ("DescribeOrganization", ACCOUNT) in by_account
+    # The member role of deploy/ grants exactly MEMBER_ROLE_OPERATIONS: that is all that was asked of it.
+    in_member = {(c.service, c.operation) for c in world.standin.calls if c.account == MEMBER}
+    assert all(operation in MEMBER_ROLE_OPERATIONS.get(service, ()) for service, operation in in_member), in_member
     assert invoke.compliance(MEMBER)[(MONITOR, "shop")][0] == "NON_COMPLIANT"
     assert invoke.compliance(ACCOUNT) == {}
 

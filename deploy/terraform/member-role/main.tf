@@ -57,17 +57,6 @@ data "aws_iam_policy_document" "rule" {
     resources = ["*"]
   }
   statement {
-    sid = "ReadServiceControlPolicies"
-    actions = [
-      "organizations:DescribeOrganization",
-      "organizations:DescribePolicy",
-      "organizations:ListAccounts",
-      "organizations:ListParents",
-      "organizations:ListPoliciesForTarget",
-    ]
-    resources = ["*"]
-  }
-  statement {
     sid       = "ReportToConfig"
     actions   = ["config:GetResourceConfigHistory", "config:PutEvaluations"]
     resources = ["*"]
