@@ -14,9 +14,11 @@ from pathlib import Path
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
+from hypothesis import given, settings, strategies as st
 
 from rumpolicy.findings import Finding, Location, Severity
 from rumpolicy.report.asff import LIMITS, REQUIRED, Place, asff_finding, cut
+from tests.conftest import examples
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = ROOT / "examples" / "broken" / "rum-shop.yaml"
@@ -250,3 +252,17 @@ def test_a_symbolic_arn_names_no_account_or_partition(tmp_path):
     assert (where.account, where.region, where.partition) == ("444455556666", "cn-north-1", "aws-cn")
     assert where.resource == {"Type": "AwsIamRole", "Id": "arn:aws-cn:iam::444455556666:role/guest",
                               "Partition": "aws-cn", "Region": "cn-north-1"}
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(message=st.text(max_size=1500), subject=st.text(min_size=1, max_size=200), remediation=st.text(max_size=800),
+       rule_name=st.text(min_size=1, max_size=300))
+def test_any_text_makes_an_importable_finding(message, subject, remediation, rule_name):
+    """Messages, subjects and fixes carry what the input holds: whatever it is, the finding stays importable
+    (botocore's input shape, the required fields, the documented lengths) and survives JSON."""
+    finding = Finding("RUM-PERM-004", rule_name, Severity.ERROR, message, subject,
+                      Location("aws://111122223333", "/RolePolicyList/0"), remediation=remediation or None)
+    where = Place(ACCOUNT, REGION, "aws", {"Type": "Other", "Id": subject})
+    made = asff_finding(finding, "f" * 32 + ":1", where, root=ROOT, now="2026-12-03T15:00:00.000Z", url="https://x/y")
+    assert_importable({"Findings": [made]})
+    assert json.loads(json.dumps(made)) == made
