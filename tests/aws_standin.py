@@ -531,6 +531,17 @@ class AwsStandin:
             answer["NextToken"] = str(start + size)
         return answer
 
+    def _config_GetComplianceDetailsByResource(self, state: _Region, params: dict) -> dict | tuple:
+        wanted = set(params.get("ComplianceTypes") or ())
+        results = [result for (_, kind, resource), result in sorted(state.evaluations.items())
+                   if (kind, resource) == (params["ResourceType"], params["ResourceId"])
+                   and (not wanted or result["ComplianceType"] in wanted)]
+        start = int(params.get("NextToken") or 0)
+        answer: dict[str, Any] = {"EvaluationResults": results[start:start + 100]}
+        if start + 100 < len(results):
+            answer["NextToken"] = str(start + 100)
+        return answer
+
     def _config_GetResourceConfigHistory(self, state: _Region, params: dict) -> dict | tuple:
         items = state.history.get((params["resourceType"], params["resourceId"]))
         if not items:

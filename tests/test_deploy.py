@@ -38,8 +38,8 @@ LOGS = frozenset({"logs:CreateLogStream", "logs:PutLogEvents"})
 # name in advance): every other action is granted on this account's ARNs.
 UNSCOPABLE = frozenset({"rum:ListAppMonitors", "iam:GetAccountAuthorizationDetails", "organizations:DescribeOrganization",
                         "organizations:DescribePolicy", "organizations:ListParents",
-                        "organizations:ListPoliciesForTarget", "config:GetResourceConfigHistory",
-                        "config:PutEvaluations"})
+                        "organizations:ListPoliciesForTarget", "config:GetComplianceDetailsByResource",
+                        "config:GetResourceConfigHistory", "config:PutEvaluations"})
 # A member role reads no service control policy: the function reads those with its own credentials.
 MEMBER_UNSCOPABLE = frozenset(action for action in UNSCOPABLE if not action.startswith("organizations:"))
 COMBINATIONS = [(scope, export) for scope in ("Account", "Organization") for export in (False, True)]
@@ -395,3 +395,30 @@ def test_the_package_refuses_a_runtime_its_compiled_extensions_do_not_fit(tmp_pa
 ])
 def test_a_wheel_tag_fits_a_lambda_runtime(tag, runtime, architecture, fits):
     assert package._tag_fits(tag, package.Target(runtime, architecture)) is fits
+
+
+@pytest.mark.parametrize("scope", ["Account", "Organization"])
+def test_the_scheduled_evaluation_can_be_switched_off(scope):
+    """MaximumExecutionFrequency Off: changes only (docs/scale.md: the daily run is most of what remains to pay)."""
+    for frequency, scheduled in (("TwentyFour_Hours", True), ("Off", False)):
+        resources = _resolved(RULE_TEMPLATE, {"Scope": scope, "MaximumExecutionFrequency": frequency,
+                                              "OrganizationId": "o-abcdefghij"})
+        if scope == "Account":
+            details = resources["ConfigRule"]["Properties"]["Source"]["SourceDetails"]
+            types = [detail["MessageType"] for detail in details]
+            frequencies = [detail.get("MaximumExecutionFrequency") for detail in details]
+        else:
+            metadata = resources["OrganizationConfigRule"]["Properties"]["OrganizationCustomRuleMetadata"]
+            types = metadata["OrganizationConfigRuleTriggerTypes"]
+            frequencies = [metadata.get("MaximumExecutionFrequency")]
+        assert ("ScheduledNotification" in types) is scheduled
+        assert ("TwentyFour_Hours" in frequencies) is scheduled
+        assert types[:2] == ["ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification"]
+
+
+def test_the_terraform_scheduled_evaluation_follows_the_same_switch():
+    (local,) = [block for block in _unquoted(hcl2.load((TERRAFORM / "main.tf").open()))["locals"]]
+    assert local["scheduled"] == '${var.maximum_execution_frequency != "Off"}'
+    text = (TERRAFORM / "main.tf").read_text()
+    assert 'for_each = local.scheduled ? [var.maximum_execution_frequency] : []' in text
+    assert 'local.scheduled ? ["ScheduledNotification"] : []' in text

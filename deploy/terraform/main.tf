@@ -3,6 +3,7 @@
 
 locals {
   organization   = var.scope == "organization"
+  scheduled      = var.maximum_execution_frequency != "Off"
   resource_types = ["AWS::RUM::AppMonitor", "AWS::Cognito::IdentityPool", "AWS::IAM::Role"]
   input_parameters = jsonencode(merge(
     { FailOn = var.fail_on },
@@ -86,7 +87,7 @@ data "aws_iam_policy_document" "rule" {
   }
   statement {
     sid       = "ReportToConfig"
-    actions   = ["config:GetResourceConfigHistory", "config:PutEvaluations"]
+    actions   = ["config:GetComplianceDetailsByResource", "config:GetResourceConfigHistory", "config:PutEvaluations"]
     resources = ["*"]
   }
 }
@@ -218,10 +219,13 @@ resource "aws_config_config_rule" "this" {
       event_source = "aws.config"
       message_type = "OversizedConfigurationItemChangeNotification"
     }
-    source_detail {
-      event_source                = "aws.config"
-      message_type                = "ScheduledNotification"
-      maximum_execution_frequency = var.maximum_execution_frequency
+    dynamic "source_detail" {
+      for_each = local.scheduled ? [var.maximum_execution_frequency] : []
+      content {
+        event_source                = "aws.config"
+        message_type                = "ScheduledNotification"
+        maximum_execution_frequency = source_detail.value
+      }
     }
   }
 
@@ -234,9 +238,9 @@ resource "aws_config_organization_custom_rule" "this" {
   name                        = var.rule_name
   description                 = "rumpolicy checks the authorization chain of CloudWatch RUM app monitors."
   lambda_function_arn         = aws_lambda_function.this.arn
-  trigger_types               = ["ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification", "ScheduledNotification"]
+  trigger_types               = concat(["ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification"], local.scheduled ? ["ScheduledNotification"] : [])
   resource_types_scope        = local.resource_types
-  maximum_execution_frequency = var.maximum_execution_frequency
+  maximum_execution_frequency = local.scheduled ? var.maximum_execution_frequency : null
   input_parameters            = local.input_parameters
   excluded_accounts           = length(var.excluded_accounts) > 0 ? var.excluded_accounts : null
 

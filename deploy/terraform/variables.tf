@@ -85,13 +85,13 @@ variable "function_name" {
 }
 
 variable "maximum_execution_frequency" {
-  description = "How often the scheduled evaluation runs."
+  description = "How often the scheduled evaluation runs; \"Off\" for none (changes only, see docs/scale.md)."
   type        = string
   default     = "TwentyFour_Hours"
 
   validation {
-    condition     = contains(["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"], var.maximum_execution_frequency)
-    error_message = "maximum_execution_frequency must be One_Hour, Three_Hours, Six_Hours, Twelve_Hours or TwentyFour_Hours."
+    condition     = contains(["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours", "Off"], var.maximum_execution_frequency)
+    error_message = "maximum_execution_frequency must be One_Hour, Three_Hours, Six_Hours, Twelve_Hours, TwentyFour_Hours or Off."
   }
 }
 

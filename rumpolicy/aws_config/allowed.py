@@ -4,7 +4,8 @@ The handler reads the chain around a changed resource as ``rumpolicy audit`` doe
 needs of the audit's read-only list (``rumpolicy.audit.readonly.READ_ONLY_OPERATIONS``, of which
 ``CHAIN_READS`` and ``SCP_READS`` are checked to be parts): no ``organizations:ListAccounts``, no
 ``sts:GetCallerIdentity`` (the function's ARN says who it is). It reads an oversized configuration
-item (``config:GetResourceConfigHistory``), reports its verdicts (``config:PutEvaluations``) and,
+item (``config:GetResourceConfigHistory``), asks whether it judged a resource before
+(``config:GetComplianceDetailsByResource``), reports its verdicts (``config:PutEvaluations``) and,
 for another account's event, assumes the member role there (``sts:AssumeRole``). With the Security
 Hub export on it also reads and imports rumpolicy's findings (``SECURITY_HUB_EXPORT``).
 
@@ -35,8 +36,9 @@ CHAIN_READS: Operations = check_names({
 SCP_READS: Operations = check_names({
     "organizations": frozenset({"DescribeOrganization", "ListParents", "ListPoliciesForTarget", "DescribePolicy"}),
 })
+# GetComplianceDetailsByResource: whether the rule judged a resource no monitor uses before (rumpolicy.aws_config.run).
 CONFIG_RULE: Operations = check_names({
-    "config": frozenset({"GetResourceConfigHistory", "PutEvaluations"}),
+    "config": frozenset({"GetResourceConfigHistory", "GetComplianceDetailsByResource", "PutEvaluations"}),
 })
 MEMBER_ACCESS: Operations = check_names({"sts": frozenset({"AssumeRole"})})
 SECURITY_HUB_EXPORT: Operations = check_names({

@@ -15,7 +15,9 @@
    ``WRITE_MARGIN`` seconds kept for writing, so a slow read ends as "not checked", not as a
    Lambda timeout with no verdict at all;
 5. the rules run as in ``audit`` (``rumpolicy.api.judge``, with the rule parameters ``Select`` and
-   ``Ignore``), and ``evaluate`` turns the report into verdicts;
+   ``Ignore``), and ``evaluate`` turns the report into verdicts; a pool or role no monitor uses gets
+   its NOT_APPLICABLE only where this rule judged it before (``GetComplianceDetailsByResource``):
+   Config bills every evaluation, and most roles of an account have nothing to do with RUM;
 6. ``PutEvaluations`` in batches of ``BATCH`` with the event's ``ResultToken`` (``TestMode`` for
    ``TESTMODE``); evaluations Config reports as failed are sent again ``RETRIES`` times with
    backoff, then the invocation fails (Lambda reports it, Config retries);
@@ -43,7 +45,7 @@ from rumpolicy.audit import readonly
 from rumpolicy.audit.deadline import Deadline
 from rumpolicy.audit.sessions import Access, Clients, assume_role
 from rumpolicy.aws_config.allowed import ALLOWED_OPERATIONS, ALLOWED_WITH_EXPORT
-from rumpolicy.aws_config.evaluate import Verdict, verdicts
+from rumpolicy.aws_config.evaluate import COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE, Verdict, verdicts
 from rumpolicy.aws_config.events import ConfigItem, MalformedEvent, RuleEvent, parse_event
 from rumpolicy.aws_config.scope import read_scope
 from rumpolicy.load.live_data import DEADLINE_REASON
@@ -126,6 +128,7 @@ def handle(event: Any, context: Any) -> dict:
         raise RuleError(f"the app monitors of {unlisted.region} could not be listed ({unlisted.unlisted}): "
                         "nothing was evaluated")
     judged = verdicts(scope, report.active, rule.fail_on)
+    judged, skipped = _without_unjudged(writes.client(access, "config", region), rule, judged, scope.unused)
     ordering = _ordering(rule, item)
     put = _put_evaluations(writes.client(access, "config", region), rule, judged, ordering)
     exported = _export(writes, access, region, report, judged) if export and not rule.test_mode else None
@@ -136,6 +139,7 @@ def handle(event: Any, context: Any) -> dict:
             "read": {"monitors": sum(len(d.monitors) for d in scope.data.regions), "pools": len(scope.data.pools),
                      "roles": len(scope.data.roles.records)},
             "evaluations": _by_type(judged), "put_evaluations_calls": put, "security_hub": exported,
+            "not_put": skipped,
             "deadline_reached": deadline.reached, "api_calls": dict(sorted(counts.items())),
             "duration_ms": round((time.monotonic() - started) * 1000)}
     print(json.dumps(line, sort_keys=True), flush=True)
@@ -204,6 +208,40 @@ def _judge(rule: RuleEvent, scope: Any) -> Any:
     except ConfigError as exc:
         raise MalformedEvent(f"ruleParameters: {exc}") from None
     return judge(build_inventory(scope.data), Options(config=config), live_scopes={})
+
+
+def _without_unjudged(config: Any, rule: RuleEvent, judged: list[Verdict], unused: set) -> tuple[list[Verdict], int]:
+    """The verdicts to put: NOT_APPLICABLE for a pool or role no monitor uses only where this rule judged it
+    before (to clear that verdict), which GetComplianceDetailsByResource tells at no charge. Every role of an
+    account is in the rule's scope and most have nothing to do with RUM: putting NOT_APPLICABLE for each of
+    their changes would be most of what the rule costs (docs/scale.md). When the question cannot be answered,
+    the verdict is put. Returns the verdicts and how many were left out."""
+    kept, skipped = [], 0
+    for verdict in judged:
+        if verdict.resource.key in unused and verdict.compliance == NOT_APPLICABLE and not _judged_before(
+                config, rule, verdict):
+            skipped += 1
+            continue
+        kept.append(verdict)
+    return kept, skipped
+
+
+def _judged_before(config: Any, rule: RuleEvent, verdict: Verdict) -> bool:
+    """Whether this rule holds a verdict other than NOT_APPLICABLE for the resource (True when unknown)."""
+    params: dict[str, Any] = {"ResourceType": verdict.resource.type, "ResourceId": verdict.resource.id,
+                              "ComplianceTypes": [COMPLIANT, NON_COMPLIANT]}
+    while True:
+        try:
+            page = call(config, "get_compliance_details_by_resource", **params)
+        except CallFailed:
+            return True
+        for result in page.get("EvaluationResults") or []:
+            qualifier = (result.get("EvaluationResultIdentifier") or {}).get("EvaluationResultQualifier") or {}
+            if qualifier.get("ConfigRuleName") == rule.rule_name:
+                return True
+        if not page.get("NextToken"):
+            return False
+        params["NextToken"] = page["NextToken"]
 
 
 def _ordering(rule: RuleEvent, item: ConfigItem | None) -> str:

@@ -26,6 +26,7 @@ chain is now broken.
 
 from __future__ import annotations
 
+from dataclasses import field
 from typing import Any
 
 from rumpolicy.aws import UNAUTHENTICATED
@@ -47,6 +48,9 @@ class Scope:
     not_checked: dict[Key, str]             # resource -> why it could not be judged (NON_COMPLIANT)
     role_ids: dict[str, str]                # role ARN -> RoleId, for every role read
     regions: list[str]                      # the regions whose monitors were read
+    # Of ``not_applicable``, the pools and roles no monitor uses: most IAM roles of an account. Their verdict is
+    # put only where the rule judged them before (``rumpolicy.aws_config.run``): each evaluation is billed.
+    unused: set[Key] = field(default_factory=set)
 
 
 def read_scope(event: RuleEvent, item: ConfigItem | None, reader: AccountReader, org: OrgReader,
@@ -100,7 +104,7 @@ def _read_pool_users(scope: Scope, reader: AccountReader, item: ConfigItem) -> N
     data = _read_region(scope, reader, region, keep=lambda response: _config(response).get("IdentityPoolId") == pool_id)
     if data.monitors or _unsettled(scope, (POOL, pool_id), [data]):
         return
-    scope.not_applicable.setdefault((POOL, pool_id), f"no app monitor in {region} uses this identity pool")
+    _unused(scope, (POOL, pool_id), f"no app monitor in {region} uses this identity pool")
 
 
 def _read_role_users(scope: Scope, reader: AccountReader, item: ConfigItem) -> None:
@@ -133,7 +137,14 @@ def _read_role_users(scope: Scope, reader: AccountReader, item: ConfigItem) -> N
     key = (ROLE, item.resource_id)
     if any(data.monitors for data in read) or _unsettled(scope, key, read):
         return
-    scope.not_applicable.setdefault(key, f"no app monitor in {', '.join(regions)} uses this role")
+    _unused(scope, key, f"no app monitor in {', '.join(regions)} uses this role")
+
+
+def _unused(scope: Scope, key: Key, reason: str) -> None:
+    """No monitor uses the resource: NOT_APPLICABLE, unless it is already settled so (deleted, out of scope)."""
+    if key not in scope.not_applicable:
+        scope.not_applicable[key] = reason
+        scope.unused.add(key)
 
 
 def _unsettled(scope: Scope, key: Key, read: list[RegionData]) -> bool:

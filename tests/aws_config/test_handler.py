@@ -91,18 +91,49 @@ def test_a_pool_change_reads_the_monitors_that_name_it(world, invoke: Invoker):
     assert operations(world).count("cognito-identity:DescribeIdentityPool") == 1
 
 
-def test_a_pool_no_monitor_names_is_not_applicable(world, invoke: Invoker):
+def test_a_pool_no_monitor_names_is_not_applicable_where_the_rule_judged_it(world, invoke: Invoker):
     world.guest_setup(ACCOUNT, "shop", 0)
+    invoke(invoke.event("pool_change", item={"resourceId": pool_id(0)}, at="2026-12-01T10:00:00Z"))
+    assert invoke.compliance()[(POOL, pool_id(0))] == ("COMPLIANT", None)
+    world.standin.region(ACCOUNT, REGION).monitors.pop("shop")
 
-    invoke(invoke.event("pool_change", item={"resourceId": pool_id(5)}))
+    invoke(invoke.event("pool_change", item={"resourceId": pool_id(0)}, at="2026-12-01T11:00:00Z"))
+    # A pool the rule never judged gets no evaluation at all (as an unused role).
+    line = invoke(invoke.event("pool_change", item={"resourceId": pool_id(5)}))
 
-    assert invoke.compliance() == {(POOL, pool_id(5)): ("NOT_APPLICABLE", f"no app monitor in {REGION} uses this "
-                                                                          "identity pool")}
+    assert invoke.compliance()[(POOL, pool_id(0))] == ("NOT_APPLICABLE",
+                                                       f"no app monitor in {REGION} uses this identity pool")
+    assert (POOL, pool_id(5)) not in invoke.compliance() and line["not_put"] == 1
 
 
-def test_a_role_no_monitor_uses_is_not_applicable(world, invoke: Invoker):
+def test_a_role_no_monitor_uses_and_the_rule_never_judged_gets_no_evaluation(world, invoke: Invoker):
+    """Most IAM roles have nothing to do with RUM: their changes are not billed as evaluations (docs/scale.md)."""
     world.guest_setup(ACCOUNT, "shop", 0)
     world.role("batch-job", trust_policy(pool_id(3)))
+
+    line = invoke(invoke.event("role_change", item=invoke.role_item("batch-job")))
+
+    assert invoke.compliance() == {}
+    assert line["not_put"] == 1 and line["put_evaluations_calls"] == 0
+    assert "config:GetComplianceDetailsByResource" in line["api_calls"]
+
+
+def test_a_role_that_was_judged_and_is_no_longer_used_becomes_not_applicable(world, invoke: Invoker):
+    world.guest_setup(ACCOUNT, "shop", 0)
+    invoke(invoke.event("role_change", item=invoke.role_item("shop-guest"), at="2026-12-01T10:00:00Z"))
+    key = (ROLE, role_id(world, "shop-guest"))
+    assert invoke.compliance()[key] == ("COMPLIANT", None)
+
+    world.standin.region(ACCOUNT, REGION).monitors.pop("shop")        # the monitor is deleted
+    line = invoke(invoke.event("role_change", item=invoke.role_item("shop-guest"), at="2026-12-01T11:00:00Z"))
+
+    assert invoke.compliance()[key] == ("NOT_APPLICABLE", f"no app monitor in {REGION} uses this role")
+    assert line["not_put"] == 0
+
+
+def test_when_config_cannot_say_the_not_applicable_verdict_is_put(world, invoke: Invoker):
+    world.role("batch-job", trust_policy(pool_id(3)))
+    world.standin.inject("config", "GetComplianceDetailsByResource", "denied", times=None)
 
     invoke(invoke.event("role_change", item=invoke.role_item("batch-job")))
 

@@ -58,7 +58,7 @@ data "aws_iam_policy_document" "rule" {
   }
   statement {
     sid       = "ReportToConfig"
-    actions   = ["config:GetResourceConfigHistory", "config:PutEvaluations"]
+    actions   = ["config:GetComplianceDetailsByResource", "config:GetResourceConfigHistory", "config:PutEvaluations"]
     resources = ["*"]
   }
 }
