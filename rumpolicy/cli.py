@@ -815,7 +815,7 @@ def add_audit_parser(commands) -> None:
                             "60 s per read")
     audit.add_argument("--to-security-hub", action="store_true",
                        help="after the audit, import its findings into AWS Security Hub in each audited account and "
-                            "region (securityhub:BatchImportFindings, the one write rumpolicy makes) and archive "
+                            "region (securityhub:BatchImportFindings, the one write an audit makes) and archive "
                             "rumpolicy's findings that are fixed, where the audit read everything; see "
                             "docs/security-hub.md for the IAM policy")
     add_output_options(audit)

@@ -1,4 +1,4 @@
-"""Sending rumpolicy's findings to AWS Security Hub: the one write rumpolicy ever makes, and only when asked.
+"""Sending rumpolicy's findings to AWS Security Hub: a write rumpolicy makes only when asked.
 
 Two callers: ``rumpolicy audit --to-security-hub`` (``rumpolicy.cli``), and the AWS Config rule's
 handler with its export switched on (``rumpolicy.aws_config``). Both build the findings with
