@@ -222,35 +222,59 @@ def _unquoted(value):
     return value
 
 
-def _policy_documents(module: Path) -> dict[str, dict]:
-    documents = {}
+def _parsed(module: Path) -> list[dict]:
+    parsed = []
     for path in sorted(module.glob("*.tf")):
         with path.open() as handle:
-            parsed = _unquoted(hcl2.load(handle))
-        for block in parsed.get("data", []):
-            for name, body in block.get("aws_iam_policy_document", {}).items():
-                documents[name] = body
-    return documents
+            parsed.append(_unquoted(hcl2.load(handle)))
+    return parsed
+
+
+def _policy_documents(module: Path) -> dict[str, dict]:
+    return {name: body for parsed in _parsed(module) for block in parsed.get("data", [])
+            for name, body in block.get("aws_iam_policy_document", {}).items()}
+
+
+def _blocks(module: Path, kind: str) -> dict[str, dict]:
+    """The module's ``module`` or ``output`` blocks, by name."""
+    return {name: body for parsed in _parsed(module) for block in parsed.get(kind, []) for name, body in block.items()}
 
 
 # The switches a document's `count` may name, and the setting each stands for.
 COUNTS = {"${var.export_to_security_hub ? 1 : 0}": "export", "${local.organization ? 1 : 0}": "organization"}
 
 
-def _terraform_granted(module: Path, combined: str, *, export: bool, organization: bool) -> tuple[frozenset, list]:
-    documents = _policy_documents(module)
-    sources = documents[combined]["source_policy_documents"]
-    settings = {"export": export, "organization": organization}
+def _statements_of(module: Path, expression: str, settings: dict) -> list[dict]:
+    """The statements a policy expression grants: the documents it names (``data.aws_iam_policy_document.X.json``,
+    ``[*].json`` for one with a ``count``), each with its ``source_policy_documents``, and the output of a module
+    it names (``module.X.json``), read in that module with the variables the call passes."""
     statements = []
-    for name, body in documents.items():
+    for name, body in _policy_documents(module).items():
         reference = f"data.aws_iam_policy_document.{name}"
-        if reference not in sources:
+        if f"{reference}.json" not in expression and f"{reference}[*].json" not in expression:
             continue
         if "count" in body:
-            assert f"{reference}[*].json" in sources
+            assert f"{reference}[*].json" in expression
             if not settings[COUNTS[body["count"]]]:
                 continue
-        statements.extend(body["statement"])
+        statements.extend(body.get("statement", []))
+        if "source_policy_documents" in body:
+            statements.extend(_statements_of(module, body["source_policy_documents"], settings))
+    for name, call in _blocks(module, "module").items():
+        if f"module.{name}.json" not in expression:
+            continue
+        inner = (module / call["source"]).resolve()
+        assert call["export_to_security_hub"] == "${var.export_to_security_hub}"
+        statements.extend(_statements_of(inner, _blocks(inner, "output")["json"]["value"], settings))
+    return statements
+
+
+def _terraform_granted(module: Path, policy: str, *, export: bool, organization: bool) -> tuple[frozenset, list]:
+    """What the role policy resource ``policy`` of ``module`` grants, with these settings."""
+    (body,) = [block["aws_iam_role_policy"][policy] for parsed in _parsed(module) for block in parsed.get("resource", [])
+               if policy in block.get("aws_iam_role_policy", {})]
+    statements = _statements_of(module, body["policy"], {"export": export, "organization": organization})
+    assert statements
     assert all(statement.get("effect", "Allow") == "Allow" and "not_actions" not in statement
                and "not_resources" not in statement for statement in statements)
     return frozenset(action for statement in statements for action in statement["actions"]), statements

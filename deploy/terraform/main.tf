@@ -32,48 +32,21 @@ data "aws_iam_policy_document" "lambda_trust" {
   }
 }
 
-# Exactly the operations rumpolicy.aws_config.allowed lists (tests/test_deploy.py compares them), on
-# this account's resources where IAM can scope the action to a resource. Regions are left open: an IAM
-# role's change is followed to the monitors in the regions of the pools its trust names, and the Security
-# Hub export writes in each region evaluated (rumpolicy.aws_config.scope, .run).
+# Exactly the operations rumpolicy.aws_config.allowed lists (tests/test_deploy.py compares them): what
+# is read and written in the evaluated account (./chain-permissions, which the member role grants too),
+# the function's own logs, the service control policies (only the management account or a delegated
+# administrator may read them, so only this role grants them) and, for an organization rule, the
+# member role.
+module "chain_permissions" {
+  source                 = "./chain-permissions"
+  export_to_security_hub = var.export_to_security_hub
+}
+
 data "aws_iam_policy_document" "rule" {
   statement {
     sid       = "OwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
-  }
-  statement {
-    sid       = "ReadAppMonitors"
-    actions   = ["rum:GetAppMonitor", "rum:GetResourcePolicy"]
-    resources = ["arn:${local.partition}:rum:*:${local.account}:appmonitor/*"]
-  }
-  statement {
-    sid       = "ListAppMonitors"
-    actions   = ["rum:ListAppMonitors"]
-    resources = ["*"]
-  }
-  statement {
-    sid       = "ReadIdentityPools"
-    actions   = ["cognito-identity:DescribeIdentityPool", "cognito-identity:GetIdentityPoolRoles"]
-    resources = ["arn:${local.partition}:cognito-identity:*:${local.account}:identitypool/*"]
-  }
-  statement {
-    sid       = "ReadRoles"
-    actions   = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"]
-    resources = ["arn:${local.partition}:iam::${local.account}:role/*"]
-  }
-  statement {
-    sid     = "ReadManagedPolicies"
-    actions = ["iam:GetPolicy", "iam:GetPolicyVersion"]
-    resources = [
-      "arn:${local.partition}:iam::${local.account}:policy/*",
-      "arn:${local.partition}:iam::aws:policy/*",
-    ]
-  }
-  statement {
-    sid       = "ReadAccountAuthorization"
-    actions   = ["iam:GetAccountAuthorizationDetails"]
-    resources = ["*"]
   }
   statement {
     sid = "ReadServiceControlPolicies"
@@ -84,26 +57,6 @@ data "aws_iam_policy_document" "rule" {
       "organizations:ListPoliciesForTarget",
     ]
     resources = ["*"]
-  }
-  statement {
-    sid       = "ReportToConfig"
-    actions   = ["config:GetComplianceDetailsByResource", "config:GetResourceConfigHistory", "config:PutEvaluations"]
-    resources = ["*"]
-  }
-}
-
-data "aws_iam_policy_document" "security_hub" {
-  count = var.export_to_security_hub ? 1 : 0
-
-  statement {
-    sid       = "ImportFindings"
-    actions   = ["securityhub:BatchImportFindings"]
-    resources = ["arn:${local.partition}:securityhub:*:${local.account}:product/${local.account}/default"]
-  }
-  statement {
-    sid       = "ReadFindings"
-    actions   = ["securityhub:GetFindings"]
-    resources = ["arn:${local.partition}:securityhub:*:${local.account}:hub/default"]
   }
 }
 
@@ -124,8 +77,7 @@ data "aws_iam_policy_document" "assume_member" {
 
 data "aws_iam_policy_document" "execution" {
   source_policy_documents = concat(
-    [data.aws_iam_policy_document.rule.json],
-    data.aws_iam_policy_document.security_hub[*].json,
+    [module.chain_permissions.json, data.aws_iam_policy_document.rule.json],
     data.aws_iam_policy_document.assume_member[*].json,
   )
 }
