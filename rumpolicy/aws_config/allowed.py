@@ -4,7 +4,7 @@ The handler reads the chain around a changed resource as ``rumpolicy audit`` doe
 needs of the audit's read-only list (``rumpolicy.audit.readonly.READ_ONLY_OPERATIONS``, of which
 ``CHAIN_READS`` and ``SCP_READS`` are checked to be parts): no ``organizations:ListAccounts``, no
 ``sts:GetCallerIdentity`` (the function's ARN says who it is). It reads an oversized configuration
-item (``config:GetResourceConfigHistory``), asks whether it judged a resource before
+item and a deleted monitor's last one (``config:GetResourceConfigHistory``), asks whether it judged a resource before
 (``config:GetComplianceDetailsByResource``), reports its verdicts (``config:PutEvaluations``) and,
 for another account's event, assumes the member role there (``sts:AssumeRole``). With the Security
 Hub export on it also reads and imports rumpolicy's findings (``SECURITY_HUB_EXPORT``).

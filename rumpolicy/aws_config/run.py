@@ -10,7 +10,8 @@
    reads of service control policies, made with the function's own as the audit makes them with the
    caller's (only the management account or a delegated administrator may read them);
 3. an oversized item is fetched with ``GetResourceConfigHistory`` (on failure the summary is used:
-   the reads that follow are live anyway);
+   the reads that follow are live anyway), and so is a deleted monitor's last item, which names the
+   pool and roles whose verdicts must now be given again;
 4. the chains are read (``scope``) under a deadline: the invocation's remaining time less
    ``WRITE_MARGIN`` seconds kept for writing, so a slow read ends as "not checked", not as a
    Lambda timeout with no verdict at all;
@@ -46,7 +47,7 @@ from rumpolicy.audit.deadline import Deadline
 from rumpolicy.audit.sessions import Access, Clients, assume_role
 from rumpolicy.aws_config.allowed import ALLOWED_OPERATIONS, ALLOWED_WITH_EXPORT
 from rumpolicy.aws_config.evaluate import COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE, Verdict, verdicts
-from rumpolicy.aws_config.events import ConfigItem, MalformedEvent, RuleEvent, parse_event
+from rumpolicy.aws_config.events import MONITOR, ConfigItem, MalformedEvent, RuleEvent, parse_event
 from rumpolicy.aws_config.scope import read_scope
 from rumpolicy.load.live_data import DEADLINE_REASON
 from rumpolicy.load.live_read import AccountReader, CallFailed, Once, OrgReader, call
@@ -121,7 +122,9 @@ def handle(event: Any, context: Any) -> dict:
     # The service control policies are read with the function's own credentials, as the audit reads them with
     # the caller's: only the management account or a delegated administrator may read them, not a member.
     org = OrgReader(reads.source(base), region, cache)
-    scope = read_scope(rule, item, reader, org, region)
+    former = _former_item(reads, access, region, item) if item is not None and item.deleted \
+        and item.resource_type == MONITOR and not rule.left_scope else None
+    scope = read_scope(rule, item, reader, org, region, former)
     report = _judge(rule, scope)
     if rule.item is None and any(data.unlisted is not None for data in scope.data.regions):
         unlisted = next(data for data in scope.data.regions if data.unlisted is not None)
@@ -190,6 +193,21 @@ def _full_item(clients: Clients, access: Access, region: str, summary: ConfigIte
         return summary
     full = ConfigItem.from_history(found[0])
     return replace(full, status=summary.status or full.status, capture_time=summary.capture_time or full.capture_time)
+
+
+def _former_item(clients: Clients, access: Access, region: str, deleted: ConfigItem) -> ConfigItem | None:
+    """The last configuration item recorded before the resource was deleted (it names what the resource used);
+    None when Config has none or cannot be asked."""
+    try:
+        answer = call(clients.client(access, "config", region), "get_resource_config_history",
+                      resourceType=deleted.resource_type, resourceId=deleted.resource_id, limit=5)
+    except CallFailed:
+        return None
+    for found in answer.get("configurationItems") or []:
+        item = ConfigItem.from_history(found)
+        if not item.deleted and item.configuration is not None:
+            return item
+    return None
 
 
 def _judge(rule: RuleEvent, scope: Any) -> Any:

@@ -4,7 +4,10 @@ Read-only, through the audit's readers (``rumpolicy.load.live_read``), so that t
 rules are exactly the audit's. Per trigger:
 
 * **app monitor** (``resourceName`` = its name, in ``awsRegion``): that monitor and its resource
-  policy (``read_monitors``: no listing), its pool, the pool's roles and its guest role;
+  policy (``read_monitors``: no listing), its pool, the pool's roles and its guest role. A deleted
+  monitor's pool and roles, named by its last recorded item (``GetResourceConfigHistory``), are
+  judged again as their own changes would be (``_read_former_links``): their verdicts spoke of a
+  chain that is gone;
 * **identity pool** (``resourceId`` = the pool id, whose prefix is its region): every monitor of
   that region (``ListAppMonitors`` + ``GetAppMonitor``), keeping those that name the pool, and
   their chains. None: the pool is NOT_APPLICABLE;
@@ -17,11 +20,11 @@ rules are exactly the audit's. Per trigger:
   region the periodic evaluation there finds it. No monitor: the role is NOT_APPLICABLE;
 * **scheduled**: every monitor of the function's region and their chains.
 
-Every trigger that reads a monitor also reads the service control policies above the account (``OrgReader``, as the
-audit does) so that no rule is silently skipped. What cannot be read is a gap, which the model
+Every trigger that reads a monitor also reads the service control policies above the account
+(``OrgReader``, as the audit does) so that no rule is silently skipped. What cannot be read is a gap, which the model
 turns into RUM-SRC-001 (never a pass). A resource that was deleted, or left the rule's scope, is
 NOT_APPLICABLE; the monitors of a deleted pool or role are still read and judged, since their
-chain is now broken.
+chain is now broken. A pool or role no monitor uses is NOT_APPLICABLE too (``Scope.unused``).
 """
 
 from __future__ import annotations
@@ -54,8 +57,9 @@ class Scope:
 
 
 def read_scope(event: RuleEvent, item: ConfigItem | None, reader: AccountReader, org: OrgReader,
-               function_region: str) -> Scope:
-    """Read the chains the invocation concerns (see the module docstring)."""
+               function_region: str, former: ConfigItem | None = None) -> Scope:
+    """Read the chains the invocation concerns (see the module docstring). ``former``: a deleted monitor's last
+    recorded configuration item (GetResourceConfigHistory), which names the pool and role it used."""
     scope = Scope(AccountData(reader.account, reader.partition), function_region, {}, {}, {}, [])
     if item is not None:
         key = (item.resource_type, item.resource_id)
@@ -69,6 +73,8 @@ def read_scope(event: RuleEvent, item: ConfigItem | None, reader: AccountReader,
     elif item.resource_type == MONITOR:
         if not item.deleted:
             _read_monitor(scope, reader, item)
+        elif former is not None:
+            _read_former_links(scope, reader, item, former)
     elif item.resource_type == POOL:
         _read_pool_users(scope, reader, item)
     elif item.resource_type == ROLE:
@@ -96,6 +102,58 @@ def _read_monitor(scope: Scope, reader: AccountReader, item: ConfigItem) -> None
     scope.regions.append(region)
     if name in data.gone:
         scope.not_applicable[(MONITOR, name)] = f"app monitor {name} no longer exists (rum:GetAppMonitor: not found)"
+
+
+def _read_former_links(scope: Scope, reader: AccountReader, item: ConfigItem, former: ConfigItem) -> None:
+    """A deleted monitor's pool and guest role: judged again, since their verdicts spoke of a chain now gone.
+
+    Each is read as its own change would read it: the pool in its region, the roles in the regions of their
+    trust's pools and the monitor's; what a remaining monitor uses is judged in its chain, the rest is
+    NOT_APPLICABLE (put where the rule judged it before, as for any unused pool or role).
+    """
+    recorded = (former.configuration or {}).get("AppMonitorConfiguration")
+    recorded = recorded if isinstance(recorded, dict) else {}
+    pool_id = recorded.get("IdentityPoolId") if isinstance(recorded.get("IdentityPoolId"), str) else None
+    arns = [recorded["GuestRoleArn"]] if isinstance(recorded.get("GuestRoleArn"), str) else []
+    if pool_id is not None and pool_region(pool_id) is not None:
+        unauthenticated = ((reader.read_pool(pool_id).roles or {}).get("Roles") or {}).get(UNAUTHENTICATED)
+        if isinstance(unauthenticated, str):
+            arns.append(unauthenticated)
+    arns = list(dict.fromkeys(arns))
+    roles = reader.read_roles(arns) if arns else RoleData()
+    scope.data.roles = roles
+    role_keys = {arn: (ROLE, roles.records[arn].detail["RoleId"]) for arn in arns
+                 if arn in roles.records and isinstance(roles.records[arn].detail.get("RoleId"), str)}
+    trust_pools = [p for arn in role_keys for p in aud_pool_ids(roles.records[arn].detail.get("AssumeRolePolicyDocument"))]
+    regions = list(dict.fromkeys([r for r in map(pool_region, [pool_id or "", *trust_pools]) if r]
+                                 + [item.region or scope.function_region]))
+
+    def links(response: dict) -> set:
+        config = _config(response)
+        found = set()
+        if pool_id is not None and config.get("IdentityPoolId") == pool_id:
+            found.add((POOL, pool_id))
+        monitor_pool = config.get("IdentityPoolId")
+        roles_of_pool = {}
+        if isinstance(monitor_pool, str) and pool_region(monitor_pool) is not None:
+            roles_of_pool = (reader.read_pool(monitor_pool).roles or {}).get("Roles") or {}
+        for arn, key in role_keys.items():
+            if config.get("GuestRoleArn") == arn or roles_of_pool.get(UNAUTHENTICATED) == arn:
+                found.add(key)
+        return found
+
+    used: set = set()
+    read = [_read_region(scope, reader, region, keep=lambda response: bool(links(response))) for region in regions]
+    for data in read:
+        for response in data.monitors:
+            used |= links(response)
+    gone = f"app monitor {item.resource_name or item.resource_id} was deleted"
+    candidates = ([(POOL, pool_id)] if pool_id is not None else []) + list(role_keys.values())
+    for key in candidates:
+        if key in used or _unsettled(scope, key, read):
+            continue
+        what = "identity pool" if key[0] == POOL else "role"
+        _unused(scope, key, f"no app monitor in {', '.join(regions)} uses this {what} ({gone})")
 
 
 def _read_pool_users(scope: Scope, reader: AccountReader, item: ConfigItem) -> None:

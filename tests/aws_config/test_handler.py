@@ -206,6 +206,52 @@ def test_a_deleted_monitor_is_not_applicable(world, invoke: Invoker):
                                                        "the resource is gone (ResourceDeletedNotRecorded)")}
 
 
+def record_monitor(world, name: str, pool: str) -> None:
+    """The app monitor's configuration item as Config recorded it while it existed (CloudFormation's properties)."""
+    world.standin.record_configuration_item(ACCOUNT, REGION, {
+        "version": "1.3", "accountId": ACCOUNT, "configurationItemCaptureTime": "2026-12-01T09:00:00Z",
+        "configurationItemStatus": "OK", "resourceType": MONITOR, "resourceId": name, "resourceName": name,
+        "arn": f"arn:aws:rum:{REGION}:{ACCOUNT}:appmonitor/{name}", "awsRegion": REGION,
+        "configuration": json.dumps({"Name": name, "Domain": "example.com",
+                                     "AppMonitorConfiguration": {"IdentityPoolId": pool}})})
+
+
+def test_a_deleted_monitors_pool_and_role_are_judged_again(world, invoke: Invoker):
+    """Their verdicts spoke of a chain that is gone: a broken role must not stay NON_COMPLIANT for ever."""
+    world.guest_setup(ACCOUNT, "shop", 0, trust=trust_policy(None))       # the trust lacks its aud: broken
+    invoke(invoke.event("monitor_change", at="2026-12-01T10:00:00Z"))
+    role = (ROLE, role_id(world, "shop-guest"))
+    assert invoke.compliance()[role][0] == "NON_COMPLIANT"
+    record_monitor(world, "shop", pool_id(0))
+    world.standin.region(ACCOUNT, REGION).monitors.pop("shop")
+
+    invoke(invoke.event("monitor_change", item={"configurationItemStatus": "ResourceDeleted", "configuration": None},
+                        at="2026-12-01T11:00:00Z"))
+
+    verdicts = invoke.compliance()
+    assert verdicts[(MONITOR, "shop")] == ("NOT_APPLICABLE", "the resource is gone (ResourceDeleted)")
+    assert verdicts[role] == ("NOT_APPLICABLE", f"no app monitor in {REGION} uses this role (app monitor shop was "
+                                                "deleted)")
+    assert verdicts[(POOL, pool_id(0))][0] == "NOT_APPLICABLE"
+
+
+def test_a_deleted_monitors_pool_that_another_monitor_uses_is_judged_in_its_chain(world, invoke: Invoker):
+    world.guest_setup(ACCOUNT, "shop", 0)
+    world.standin.add_app_monitor(ACCOUNT, REGION, "shop-beta", pool_id=pool_id(0))
+    invoke(invoke.event("scheduled", at="2026-12-01T10:00:00Z"))
+    record_monitor(world, "shop", pool_id(0))
+    world.standin.region(ACCOUNT, REGION).monitors.pop("shop")
+
+    invoke(invoke.event("monitor_change", item={"configurationItemStatus": "ResourceDeleted", "configuration": None},
+                        at="2026-12-01T11:00:00Z"))
+
+    verdicts = invoke.compliance()
+    assert verdicts[(MONITOR, "shop")][0] == "NOT_APPLICABLE"
+    assert verdicts[(POOL, pool_id(0))] == ("COMPLIANT", None)
+    assert verdicts[(ROLE, role_id(world, "shop-guest"))][0] == "NON_COMPLIANT"     # grants shop, not shop-beta
+    assert verdicts[(MONITOR, "shop-beta")][0] == "NON_COMPLIANT"
+
+
 def test_more_than_100_evaluations_go_in_batches(world, invoke: Invoker):
     names = [f"m{index:03}" for index in range(101)]
     role = world.role("many-guest", trust_policy(pool_id(0)), put_policy(*(monitor_arn(ACCOUNT, n) for n in names)))
