@@ -283,7 +283,12 @@ def render_report(report: "Report", output: Output, *, fail_on: Severity, root: 
         from rumpolicy.report.json import render
         return render(report, root)
     if output.format == "sarif":
-        from rumpolicy.report.sarif import render
+        from rumpolicy.report.sarif import MAX_RESULTS, left_out, render
+        dropped = left_out(report, show_suppressed=show_suppressed)
+        if dropped:
+            print(f"rumpolicy: warning: the SARIF report leaves out the {dropped} least severe results: GitHub code "
+                  f"scanning rejects a run of more than {MAX_RESULTS} (the JSON report lists every finding)",
+                  file=sys.stderr)
         return render(report, root=root, rules=rules, show_suppressed=show_suppressed)
     if output.format == "junit":
         from rumpolicy.report.junit import render

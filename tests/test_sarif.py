@@ -439,3 +439,34 @@ def test_the_readme_uploads_checks_and_audits_with_commands_that_parse():
     assert uploaded == ["rumpolicy.sarif", "rumpolicy-audit.sarif"] and all(f in section for f in uploaded)
     categories = re.findall(r"category: (\S+)", section)
     assert len(categories) == 2 and len(set(categories)) == 2      # the same one twice: one replaces the other
+
+
+def test_a_run_beyond_githubs_result_limit_keeps_the_most_severe(cli, monkeypatch):
+    """GitHub rejects a run of more than 25,000 results: the least severe are left out, counted and named, and
+    the command line warns. The limit is lowered here so that examples/broken exceeds it."""
+    from rumpolicy.report import sarif as sarif_report
+
+    status, full = sarif(cli, "examples/broken")
+    levels = [item["level"] for item in full["runs"][0]["results"]]
+    assert "error" in levels and "warning" in levels and len(levels) > 3
+    keep = levels.count("error")
+    monkeypatch.setattr(sarif_report, "MAX_RESULTS", keep)
+
+    result = cli("check", "examples/broken", "--format", "sarif")
+    log = github_accepts(result.out)
+    run = log["runs"][0]
+    assert [item["level"] for item in run["results"]] == ["error"] * keep
+    kept = [item for item in full["runs"][0]["results"] if item["level"] == "error"]
+    assert run["results"] == kept                   # the same results, in the same order
+    assert run["properties"]["resultsLeftOut"] == len(levels) - keep
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["descriptor"]["id"] == "results-left-out" and f"rejects a run of more than {keep}" in note["message"]["text"]
+    assert f"leaves out the {len(levels) - keep} least severe results" in result.err
+    assert result.status == status == 1
+
+
+def test_a_run_within_the_limit_says_nothing_of_it(cli):
+    result = cli("check", "examples/broken", "--format", "sarif")
+    run = json.loads(result.out)["runs"][0]
+    assert "resultsLeftOut" not in run["properties"] and "least severe" not in result.err
+    assert "toolExecutionNotifications" not in run["invocations"][0]

@@ -34,6 +34,12 @@ the report (``rumpolicy.api.judge``); the run's properties count both. Audit cov
 ``runs[0].properties.coverage``, and every scope that was not fully checked also becomes a tool
 execution notification of the invocation.
 
+GitHub code scanning rejects a run of more than ``MAX_RESULTS`` (25,000) results outright. A
+larger run keeps the 25,000 most severe (errors, then warnings, then notes, each in the report's
+order); the rest are counted in ``runs[0].properties.resultsLeftOut`` and named in a tool
+execution notification, and ``left_out`` tells the command line, which warns on stderr. The JSON
+report lists every finding.
+
 ``security-severity`` (a string, as GitHub reads it: 9.0 and above critical, 7.0-8.9 high, 4.0-6.9
 medium, 0.1-3.9 low) follows the rule's default severity: ``error`` 8.0 (high: a broken link of the
 chain, open to anyone who loads the page, or no path for telemetry at all), ``warning`` 5.0
@@ -211,6 +217,24 @@ def result(finding: Finding, root: Path, rule_index: dict[str, int], fingerprint
     return out
 
 
+MAX_RESULTS = 25_000     # GitHub code scanning: "Results per run: 25,000" (more is rejected)
+
+
+def left_out(report: Report, *, show_suppressed: bool = False) -> int:
+    """How many results a SARIF log of ``report`` leaves out to stay within ``MAX_RESULTS``."""
+    shown = sum(1 for f in report.findings if show_suppressed or not f.suppressed)
+    return max(0, shown - MAX_RESULTS)
+
+
+def _within_limit(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``MAX_RESULTS`` most severe results, in the order they came."""
+    if len(results) <= MAX_RESULTS:
+        return results
+    rank = {"error": 0, "warning": 1, "note": 2, "none": 3}
+    kept = sorted(range(len(results)), key=lambda i: (rank.get(results[i]["level"], 3), i))[:MAX_RESULTS]
+    return [results[i] for i in sorted(kept)]
+
+
 def sarif_log(report: Report, root: Path, rules: Iterable[Rule] | None = None, *,
               show_suppressed: bool = False) -> dict[str, Any]:
     from rumpolicy.baseline import occurrence_fingerprints
@@ -232,6 +256,15 @@ def sarif_log(report: Report, root: Path, rules: Iterable[Rule] | None = None, *
         "properties": {"filesChecked": report.files_checked, "suppressed": report.suppressed,
                        "baselined": report.baselined},
     }
+    every = len(run["results"])
+    run["results"] = _within_limit(run["results"])
+    if len(run["results"]) < every:
+        run["properties"]["resultsLeftOut"] = every - len(run["results"])
+        invocation["toolExecutionNotifications"] = [{
+            "level": "warning", "descriptor": {"id": "results-left-out"},
+            "message": {"text": f"{every - len(run['results'])} of {every} results are left out, the least severe: "
+                                f"GitHub code scanning rejects a run of more than {MAX_RESULTS} (the JSON report "
+                                "lists every finding)"}}]
     if report.coverage is not None:
         run["properties"]["coverage"] = [
             {"scope": c.scope, "status": c.status, "monitors": c.monitors, "reason": c.reason}
@@ -242,7 +275,7 @@ def sarif_log(report: Report, root: Path, rules: Iterable[Rule] | None = None, *
                   "descriptor": {"id": "coverage"}}
                  for c in report.coverage if c.status != "checked"]
         if notes:
-            invocation["toolExecutionNotifications"] = notes
+            invocation["toolExecutionNotifications"] = invocation.get("toolExecutionNotifications", []) + notes
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
