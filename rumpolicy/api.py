@@ -131,7 +131,8 @@ def judge(inventory: "Inventory", options: Options, *, files: FileTally | None =
         chains = monitor_chains(inventory, result)
     checked = files.checked if files is not None else 0
     return Report(result, files_checked=checked, files=files, coverage=coverage, baselined=baselined,
-                  chains=chains, rules=tuple(rules), recorded=recorded, root=root)
+                  chains=chains, rules=tuple(rules), recorded=recorded, root=root,
+                  severities=dict(config.severity) if config.severity else None)
 
 
 def audit(audit_options: "AuditOptions", options: Options | None = None, progress: "Progress | None" = None) -> Report:

@@ -9,6 +9,7 @@ import gzip
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -470,3 +471,19 @@ def test_a_run_within_the_limit_says_nothing_of_it(cli):
     run = json.loads(result.out)["runs"][0]
     assert "resultsLeftOut" not in run["properties"] and "least severe" not in result.err
     assert "toolExecutionNotifications" not in run["invocations"][0]
+
+
+def test_a_configured_severity_rates_the_alerts_and_is_recorded_as_an_override(cli, tmp_path, monkeypatch):
+    """GitHub rates a security alert by its rule's security-severity: a `severity:` override must change it."""
+    shutil.copytree(ROOT / "examples" / "broken", tmp_path / "broken")
+    (tmp_path / ".rumpolicy.yaml").write_text("severity:\n  RUM-PERM-004: error\n")
+    monkeypatch.chdir(tmp_path)
+    result = cli("check", "broken", "--format", "sarif")
+    run = github_accepts(result.out)["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    index = next(i for i, rule in enumerate(rules) if rule["id"] == "RUM-PERM-004")
+    assert _band(rules[index]["properties"]["security-severity"]) == "high"
+    assert rules[index]["defaultConfiguration"] == {"level": "warning"}          # the rule's own
+    assert run["invocations"][0]["ruleConfigurationOverrides"] == [
+        {"descriptor": {"id": "RUM-PERM-004", "index": index}, "configuration": {"level": "error"}}]
+    assert {item["level"] for item in run["results"] if item["ruleId"] == "RUM-PERM-004"} == {"error"}

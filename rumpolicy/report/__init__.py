@@ -66,6 +66,7 @@ class Report:
     recorded: int | None = None     # findings written to the --write-baseline file, when one was written
     root: Path | None = None        # the project root the run named files against
     audit: Any = None               # an audit's AuditResult: coverage, deadline, what could be read
+    severities: Any = None          # the configuration's `severity:` overrides (rule id -> Severity); None: none
 
     @property
     def findings(self) -> list[Finding]:

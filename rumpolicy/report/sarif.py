@@ -41,7 +41,8 @@ execution notification, and ``left_out`` tells the command line, which warns on 
 report lists every finding.
 
 ``security-severity`` (a string, as GitHub reads it: 9.0 and above critical, 7.0-8.9 high, 4.0-6.9
-medium, 0.1-3.9 low) follows the rule's default severity: ``error`` 8.0 (high: a broken link of the
+medium, 0.1-3.9 low) follows the rule's severity in the run (its default, or the configuration's
+``severity:`` override, which ``invocations[0].ruleConfigurationOverrides`` also records): ``error`` 8.0 (high: a broken link of the
 chain, open to anyone who loads the page, or no path for telemetry at all), ``warning`` 5.0
 (medium), ``info`` 2.0 (low). Input rules (``RUM-SRC-*``: a file that could not be read, a value not
 checked) are about whether a check was made, not about a weakness, so they are not tagged
@@ -115,13 +116,15 @@ def help_url(rule_id: str) -> str:
     return f"{documentation_url()}/{rule_id}.md"
 
 
-def rule_descriptor(found: Rule) -> dict[str, Any]:
+def rule_descriptor(found: Rule, severity: Severity | None = None) -> dict[str, Any]:
+    """``severity``: the rule's severity in this run when the configuration overrides it (``security-severity``
+    is what GitHub rates its alerts by); ``defaultConfiguration`` stays the rule's own."""
     summary = found.summary or found.name
     security = found.area not in NOT_SECURITY_AREAS
     tags = (["security"] if security else []) + ["rum"] + ([found.area] if found.area else [])
     properties: dict[str, Any] = {"tags": tags, "precision": "high"}
     if security:
-        properties["security-severity"] = SECURITY_SEVERITIES[found.severity]
+        properties["security-severity"] = SECURITY_SEVERITIES[severity or found.severity]
     return {
         "id": found.id,
         "name": found.name,
@@ -242,12 +245,18 @@ def sarif_log(report: Report, root: Path, rules: Iterable[Rule] | None = None, *
     rules = list(rules if rules is not None else registry())
     rule_index = {found.id: index for index, found in enumerate(rules)}
     invocation: dict[str, Any] = {"executionSuccessful": True}
+    overrides = report.severities or {}
+    # The configuration's severities, as SARIF says a run changed a rule's level (SARIF 2.1.0 section 3.20.5).
+    changed = [{"descriptor": {"id": rule_id, "index": rule_index[rule_id]}, "configuration": {"level": LEVELS[level]}}
+               for rule_id, level in sorted(overrides.items()) if rule_id in rule_index]
+    if changed:
+        invocation["ruleConfigurationOverrides"] = changed
     findings = report.findings
     fingerprints = occurrence_fingerprints(findings, root)     # over all of them: showing some changes none
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "rumpolicy", "version": __version__, "semanticVersion": __version__,
                             "informationUri": homepage_url(),
-                            "rules": [rule_descriptor(found) for found in rules]}},
+                            "rules": [rule_descriptor(found, overrides.get(found.id)) for found in rules]}},
         "originalUriBaseIds": {ROOT_ID: {"uri": root.as_uri().rstrip("/") + "/"}},
         "invocations": [invocation],
         "columnKind": "unicodeCodePoints",
