@@ -34,7 +34,8 @@ def help_uri(found: Rule) -> str:
 # Code-fence languages of fixture files, by suffix.
 FENCE_LANGUAGES = {".json": "json", ".json5": "json5", ".yaml": "yaml", ".yml": "yaml", ".tf": "hcl", ".tfvars": "hcl",
                    ".html": "html", ".htm": "html", ".js": "javascript", ".mjs": "javascript",
-                   ".ts": "typescript", ".tsx": "tsx", ".jsx": "jsx"}
+                   ".cjs": "javascript", ".ts": "typescript", ".mts": "typescript", ".cts": "typescript",
+                   ".tsx": "tsx", ".jsx": "jsx"}
 
 
 def _fixture_blocks(found: Rule, fixtures: Path | None) -> list[str]:

@@ -164,3 +164,22 @@ def test_check_imports_the_javascript_parser_only_for_web_sources(tmp_path):
 
     assert loaded("examples") == ""
     assert loaded(str(tmp_path)) == "tree_sitter,tree_sitter_javascript"
+
+
+def test_module_and_commonjs_extensions_are_read_as_their_language(cli, tmp_path):
+    """`.mts`/`.cts` are TypeScript and `.cjs` JavaScript: walked and parsed as `.ts` and `.js` are, with the same
+    findings (TypeScript's annotations would not parse as JavaScript)."""
+    typescript = (CASES / "npm-project" / "src" / "rum.ts").read_text()
+    javascript = typescript.replace(": AwsRumConfig", "").replace(": string", "").replace(": AwsRum | null", "")
+    javascript = javascript.replace("import { AwsRum, AwsRumConfig } from 'aws-rum-web';",
+                                    "const { AwsRum } = require('aws-rum-web');")
+    seen = {}
+    for suffix, text in ((".ts", typescript), (".mts", typescript), (".cts", typescript), (".js", javascript),
+                         (".cjs", javascript)):
+        folder = tmp_path / suffix.lstrip(".")
+        folder.mkdir()
+        (folder / f"rum{suffix}").write_text(text)
+        seen[suffix] = [(rule, severity, line, pointer) for rule, severity, _, line, pointer in findings(cli, str(folder))]
+    assert seen[".ts"], "the client is read at all"
+    assert seen[".mts"] == seen[".cts"] == seen[".ts"]
+    assert seen[".cjs"] == seen[".js"] and seen[".js"]

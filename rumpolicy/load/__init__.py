@@ -26,7 +26,7 @@ SKIP_DIRS = {".git", "node_modules", ".venv", ".terraform", "__pycache__", ".tox
 WALK_EXTENSIONS = {".json", ".yaml", ".yml", ".template", ".cfn", ".txt", ""}
 # Pages, scripts and JSON5 configs that may start the RUM web client; walked ones are sniffed for the client
 # before they are parsed (rumpolicy.load.webclient).
-WEB_CLIENT_EXTENSIONS = {".html", ".htm", ".js", ".mjs", ".jsx", ".ts", ".tsx", ".json5"}
+WEB_CLIENT_EXTENSIONS = {".html", ".htm", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".json5"}
 # Terraform configuration and variable files (``.tf.json``/``.tfvars.json`` are walked as ``.json``): a
 # folder's files are loaded together as one module (rumpolicy.load.terraform_hcl).
 TERRAFORM_EXTENSIONS = {".tf", ".tfvars"}

@@ -21,7 +21,7 @@ from rumpolicy.model.inputs import SuppressionMark
 
 # JSON has no comments; `//` starts a comment only in HCL and JavaScript (and HTML's scripts).
 NO_COMMENTS = {".json"}
-SLASH_COMMENTS = {".tf", ".tfvars", ".hcl", ".js", ".mjs", ".cjs", ".ts", ".html", ".htm"}
+SLASH_COMMENTS = {".tf", ".tfvars", ".hcl", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".html", ".htm"}
 HASH_COMMENT = re.compile(r"(?:^|\s)#\s*rumpolicy:\s*ignore\b(?P<rest>.*)$")
 ANY_COMMENT = re.compile(r"(?:^|\s)(?:#|//)\s*rumpolicy:\s*ignore\b(?P<rest>.*)$")
 _IDS_SPLIT = re.compile(r"[\s,]+")

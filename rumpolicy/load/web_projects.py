@@ -12,13 +12,13 @@ from typing import Any
 from rumpolicy.load.source import DEFAULT_MAX_BYTES, FileBytes, ParsedSource, SourceError, parse_json
 from rumpolicy.model.resources import WebClientConfig
 
-WEB_SOURCE_EXTENSIONS = frozenset({".html", ".htm", ".js", ".mjs", ".jsx", ".ts", ".tsx"})
+WEB_SOURCE_EXTENSIONS = frozenset({".html", ".htm", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"})
 CONFIG_RECOGNIZED_BY = ("applicationRegion", "identityPoolId", "guestRoleArn", "endpoint", "signing", "appMonitorName")
 # RUM-CLIENT-007: a signing client without an identity pool needs `setAwsCredentials` somewhere in its web
 # project. Any mention counts (a comment, the library's own bundle), so the rule errs towards silence; the
 # project's scripts and pages are read up to this many files, each within --max-file-size.
 CREDENTIALS_COMMAND = b"setAwsCredentials"
-PROJECT_SCRIPT_EXTENSIONS = WEB_SOURCE_EXTENSIONS | {".cjs", ".mts", ".cts", ".vue", ".svelte", ".astro"}
+PROJECT_SCRIPT_EXTENSIONS = WEB_SOURCE_EXTENSIONS | {".vue", ".svelte", ".astro"}
 MAX_PROJECT_FILES = 5000
 
 

@@ -58,7 +58,7 @@ CONFIG_KIND = "web-client-config"
 CDN_ARGUMENTS = ("namespace", "applicationId", "applicationVersion", "applicationRegion", "clientUrl", "config",
                  "remoteConfig")
 NPM_ARGUMENTS = ("applicationId", "applicationVersion", "applicationRegion", "config")
-GRAMMARS = {".ts": "typescript", ".tsx": "tsx"}
+GRAMMARS = {".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx"}
 # https://dataplane.rum.<region>.<DNS suffix of the region's partition>
 DATAPLANE_HOST = re.compile(r"^dataplane\.rum\.(?P<region>[a-z0-9-]+)\.(amazonaws\.com(\.cn)?|amazonaws\.eu|"
                             r"c2s\.ic\.gov|sc2s\.sgov\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)\.?$")
