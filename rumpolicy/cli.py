@@ -957,7 +957,7 @@ def _to_security_hub(args: argparse.Namespace, report: "Report") -> int:
     for finding in findings:
         by_place.setdefault((finding["AwsAccountId"], finding["Region"]), []).append(finding)
     complete = audited.scopes_read
-    held_back = _not_archiving(report)
+    held_back = security_hub.archive_blocker(report)
     if held_back:
         print(f"rumpolicy: warning: Security Hub: nothing is archived, since {held_back}", file=sys.stderr)
     # Every account and region the audit entered, findings or not: a region without findings may have fixed some.
@@ -1007,20 +1007,6 @@ def _to_security_hub(args: argparse.Namespace, report: "Report") -> int:
               f"archived in {len(accounts)} account{'s' if len(accounts) != 1 else ''} and {len(done)} "
               f"region{'s' if len(done) != 1 else ''}", file=sys.stderr)
     return status
-
-
-def _not_archiving(report: "Report") -> str | None:
-    """Why the run's findings may be fewer than what is wrong, so that a finding it no longer reports may not
-    be fixed at all (None: they are all there). The audit's coverage is judged per scope, by the caller."""
-    from rumpolicy.engine import registry
-
-    if report.defects:
-        return "a rule or loader of rumpolicy failed (RUM-SRC-003)"
-    if report.baselined:
-        return "the baseline left findings out of the report"
-    if report.rules and {r.id for r in report.rules} != {r.id for r in registry()}:
-        return "not every rule ran (select, ignore)"
-    return None
 
 
 def export_guard():

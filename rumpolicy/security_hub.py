@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from rumpolicy.report import Report
-from rumpolicy.report.asff import GENERATOR_PREFIX, findings as report_findings, product_arn, resolved, timestamp
+from rumpolicy.report.asff import (GENERATOR_PREFIX, findings as report_findings, incomplete, product_arn, resolved,
+                                   timestamp)
 
-__all__ = ["BATCH", "SyncResult", "asff_findings", "product_arn", "sync"]
+__all__ = ["BATCH", "SyncResult", "archive_blocker", "asff_findings", "product_arn", "sync"]
 
 BATCH = 100                 # BatchImportFindings takes at most 100 findings a call
 PAGE = 100                  # GetFindings returns at most 100 a page
@@ -56,6 +57,18 @@ def asff_findings(report: Report, *, account: str | None = None, region: str | N
 
     root = root or report.root or project_root()
     return report_findings(report, root=root, account=account, region=region, now=now)
+
+
+def archive_blocker(report: Report) -> str | None:
+    """Why ``sync`` must archive nothing for this report (None: it may): its findings may be fewer than what is
+    wrong (``rumpolicy.report.asff.incomplete``), or not every rule ran (``select``/``ignore``, the Config
+    rule's ``Select``/``Ignore``), so that a finding it no longer reports may only be one it did not look for."""
+    from rumpolicy.engine import registry
+
+    reason = incomplete(report)
+    if reason is None and report.rules and {r.id for r in report.rules} != {r.id for r in registry()}:
+        reason = "not every rule ran (select, ignore)"
+    return reason
 
 
 @dataclass

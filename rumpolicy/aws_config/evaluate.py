@@ -28,7 +28,9 @@ from rumpolicy.aws_config.events import MONITOR, POOL, ROLE
 from rumpolicy.aws_config.scope import Key, Scope
 from rumpolicy.findings import Finding, Severity
 from rumpolicy.load.live_data import account_scope, region_scope
+from rumpolicy.model.arns import identity_pool_arn, monitor_arn
 from rumpolicy.records import value_type
+from rumpolicy.report.asff import cut as cut_text
 
 ANNOTATION_LIMIT = 256
 UNDECIDED = frozenset({"RUM-SRC-001", "RUM-SRC-003"})
@@ -79,7 +81,7 @@ def resources(scope: Scope) -> tuple[list[Resource], dict[Key, list[Key]]]:
         configs = {n: (r.get("AppMonitor") or {}).get("AppMonitorConfiguration") or {}
                    for n, r in zip(names, region.monitors)}
         for name in [n for n in names if isinstance(n, str)] + list(region.unread_monitors):
-            arn = f"arn:{partition}:rum:{region.region}:{account}:appmonitor/{name}"
+            arn = monitor_arn(partition, region.region, account, name)
             key = add(Resource(MONITOR, name, arn, arn, region.region, f"app monitor {name}"))
             chain: list[Key] = []
             config = configs.get(name, {})
@@ -102,8 +104,8 @@ def resources(scope: Scope) -> tuple[list[Resource], dict[Key, list[Key]]]:
 
 
 def _pool(pool_id: str, region: str, partition: str, account: str) -> Resource:
-    arn = f"arn:{partition}:cognito-identity:{region}:{account}:identitypool/{pool_id}"
-    return Resource(POOL, pool_id, pool_id, arn, region, f"identity pool {pool_id}")
+    return Resource(POOL, pool_id, pool_id, identity_pool_arn(partition, region, account, pool_id), region,
+                    f"identity pool {pool_id}")
 
 
 def _named(key: Key, scope: Scope) -> Resource:
@@ -114,7 +116,7 @@ def _named(key: Key, scope: Scope) -> Resource:
         region = resource_id.split(":", 1)[0] if ":" in resource_id else scope.function_region
         return _pool(resource_id, region, partition, account)
     if kind == MONITOR:
-        arn = f"arn:{partition}:rum:{scope.function_region}:{account}:appmonitor/{resource_id}"
+        arn = monitor_arn(partition, scope.function_region, account, resource_id)
         return Resource(MONITOR, resource_id, arn, arn, scope.function_region, f"app monitor {resource_id}")
     arn = next((a for a, i in scope.role_ids.items() if i == resource_id), resource_id)
     return Resource(ROLE, resource_id, arn, arn, "", f"role {resource_id}")
@@ -174,5 +176,6 @@ def annotation(own: list[Finding], linked: list[tuple[str, list[Finding]]]) -> s
 
 
 def cut(text: str, limit: int = ANNOTATION_LIMIT) -> str:
-    """``text`` in at most ``limit`` characters (code points, as Config counts them), ending in ``…`` if cut."""
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    """``text`` in at most ``limit`` characters (code points, as Config counts them), ending in ``…`` if cut:
+    the ASFF report's cut, at PutEvaluations' limit."""
+    return cut_text(text, limit)

@@ -24,7 +24,8 @@
    backoff, then the invocation fails (Lambda reports it, Config retries);
 7. with ``RUMPOLICY_SECURITY_HUB=true``, the findings of the resources evaluated are synchronized
    with Security Hub per region (``rumpolicy.security_hub.sync``; IAM findings in the function's
-   region);
+   region); nothing is archived when ``security_hub.archive_blocker`` says the findings may be
+   incomplete (a rule crashed, ``Select``/``Ignore`` left rules out), as for ``audit --to-security-hub``;
 8. one JSON line on standard output: trigger, resources read, evaluations by type and verdict, API
    calls by operation, duration.
 
@@ -305,9 +306,10 @@ def _put_evaluations(config: Any, rule: RuleEvent, judged: list[Verdict], orderi
 
 def _export(clients: Clients, access: Access, region: str, report: Any, judged: list[Verdict]) -> dict:
     """Synchronize the findings of the resources evaluated with Security Hub, region by region."""
-    from rumpolicy.security_hub import asff_findings, sync
+    from rumpolicy.security_hub import archive_blocker, asff_findings, sync
 
     findings = asff_findings(report, account=access.account, region=region)
+    held_back = archive_blocker(report)
     arns_by_region: dict[str, set[str]] = {}
     for verdict in judged:
         arns_by_region.setdefault(verdict.resource.region or region, set()).add(verdict.resource.arn)
@@ -315,11 +317,13 @@ def _export(clients: Clients, access: Access, region: str, report: Any, judged: 
     for where, arns in sorted(arns_by_region.items()):
         mine = [f for f in findings if f.get("Region") == where and (f.get("Resources") or [{}])[0].get("Id") in arns]
         result = sync(clients.client(access, "securityhub", where), mine, account=access.account, region=where,
-                      partition=access.partition, resources=arns)
+                      partition=access.partition, resources=arns, archive=held_back is None)
         if result.failed:
             raise RuleError(f"Security Hub refused {len(result.failed)} findings in {where}: "
                             f"{result.failed[0].get('ErrorMessage') or result.failed[0].get('ErrorCode')}")
         exported[where] = {"imported": result.imported, "archived": result.archived}
+        if held_back is not None:
+            exported[where]["not_archived"] = held_back
     return exported
 
 

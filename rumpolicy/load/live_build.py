@@ -17,7 +17,7 @@ from rumpolicy.chain.link import link
 from rumpolicy.findings import Location
 from rumpolicy.load.live_data import (AccountData, ManagedRecord, OrgData, PoolData, RegionData, RoleRecord,
                                       account_scope, region_scope)
-from rumpolicy.model.arns import parse_arn
+from rumpolicy.model.arns import monitor_arn, parse_arn
 from rumpolicy.model.inputs import UndecidedCheck
 from rumpolicy.model.locator import FixedLocator, child
 from rumpolicy.model.policy import Node, PolicyRef, parse_policy
@@ -83,7 +83,7 @@ class _Builder:
             self.undecided(scope, f"the app monitors of {region.region} could not be listed ({region.unlisted}), so "
                                   "none of them was checked", Location(scope))
         for name, reason in region.unread_monitors.items():
-            arn = f"arn:{env.partition}:rum:{env.region}:{env.account}:appmonitor/{name}"
+            arn = monitor_arn(env.partition, env.region, env.account, name)
             self.undecided(arn, f"app monitor {name} could not be read ({reason}), so it was not checked",
                            Location(scope, "/AppMonitor"))
         for response in region.monitors:

@@ -18,7 +18,7 @@ from rumpolicy.findings import Location
 from rumpolicy.load.cfn_intrinsics import StackEnv
 from rumpolicy.model import (AppMonitor, Environment, IdentityPool, Inventory, ManagedPolicy, Node, PolicyDocument,
                              PolicyRef, ResourcePolicy, Role, RoleAttachment, Unknown)
-from rumpolicy.model.arns import iam_path
+from rumpolicy.model.arns import iam_path, identity_pool_arn, monitor_arn
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.policy import Problem
 from rumpolicy.model.symbols import ATTR, MARK, REF, as_terraform, render, token
@@ -89,14 +89,14 @@ def resource_attribute(kind: str, address: str, name: str, configured: Callable[
         pool_id = physical_token(address, "id")
         if name == "id":
             return pool_id
-        return f"arn:{env.partition}:cognito-identity:{env.region}:{env.account}:identitypool/{pool_id}"
+        return identity_pool_arn(env.partition, env.region, env.account, pool_id)
     if kind in ("aws_rum_app_monitor", "awscc_rum_app_monitor") and name in ("id", "arn"):
         monitor_name = configured("name")
         if not isinstance(monitor_name, str):
             return _attribute_token(address, name)
         if name == "id":
             return monitor_name
-        return f"arn:{env.partition}:rum:{env.region}:{env.account}:appmonitor/{monitor_name}"
+        return monitor_arn(env.partition, env.region, env.account, monitor_name)
     if kind == "aws_rum_resource_policy" and name == "id":
         monitor_name = configured("app_monitor_name")
         return monitor_name if isinstance(monitor_name, str) else _attribute_token(address, "id")

@@ -98,6 +98,16 @@ def parse_arn(value: object) -> Arn | None:
     return Arn(partition, service, region, account, resource)
 
 
+def monitor_arn(partition: str, region: str, account: str, name: str) -> str:
+    """The ARN of a RUM app monitor: the resource ``rum:PutRumEvents`` is authorized on."""
+    return f"arn:{partition}:rum:{region}:{account}:appmonitor/{name}"
+
+
+def identity_pool_arn(partition: str, region: str, account: str, pool_id: str) -> str:
+    """The ARN of a Cognito identity pool (its id, ``us-east-1:<uuid>``, is the resource part)."""
+    return f"arn:{partition}:cognito-identity:{region}:{account}:identitypool/{pool_id}"
+
+
 def maybe_arn(value: object) -> bool:
     """Could this value turn out to be an ARN at deploy time (it starts with a token)?"""
     return isinstance(value, str) and value.startswith(MARK)

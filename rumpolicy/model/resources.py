@@ -12,6 +12,7 @@ from dataclasses import field
 
 
 from rumpolicy.findings import Location
+from rumpolicy.model.arns import monitor_arn
 from rumpolicy.model.inputs import InputFile, UndecidedCheck
 from rumpolicy.model.policy import Node, PolicyDocument, PolicyRef
 from rumpolicy.model.symbols import Unknown
@@ -85,7 +86,7 @@ class AppMonitor(Resource):
         if self.name is None or not isinstance(self.name.value, str):
             return None
         e = self.env
-        return f"arn:{e.partition}:rum:{e.region}:{e.account}:appmonitor/{self.name.value}"
+        return monitor_arn(e.partition, e.region, e.account, self.name.value)
 
     @property
     def resource_policy(self) -> ResourcePolicy | None:

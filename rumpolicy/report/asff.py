@@ -63,6 +63,7 @@ from rumpolicy.aws import ACCOUNT_ID, PARTITIONS, POOL_ID, REGION, partition_of_
 from rumpolicy.baseline import occurrence_fingerprints
 from rumpolicy.escape import json_safe
 from rumpolicy.findings import Finding, Severity
+from rumpolicy.model.arns import Arn, identity_pool_arn, parse_arn
 from rumpolicy.paths import is_file_source, project_path
 from rumpolicy.records import value_type
 from rumpolicy.report import Report
@@ -126,8 +127,8 @@ def place(finding: Finding, root: Path, account: str | None, region: str | None)
     found_account = live.group("account") if live and live.group("account") != "aws" else None
     found_region = live.group("region") if live else None
     if arn is not None:
-        found_account = found_account or (arn[4] if ACCOUNT_ID.match(arn[4]) else None)
-        found_region = found_region or arn[3] or None
+        found_account = found_account or (arn.account if ACCOUNT_ID.match(arn.account) else None)
+        found_region = found_region or arn.region or None
     elif pool is not None and live is not None:
         found_region = found_region or pool.group("region")
     where_account, where_region = found_account or account, found_region or region
@@ -136,33 +137,33 @@ def place(finding: Finding, root: Path, account: str | None, region: str | None)
                                                           ("--asff-region", where_region)) if value is None)
         raise AsffError(f"--format asff: {finding.location.source} names no AWS account or region for its findings; "
                         f"give {missing}")
-    partition = (arn[1] if arn is not None else None) or partition_of_region(where_region) or "aws"
+    partition = (arn.partition if arn is not None else None) or partition_of_region(where_region) or "aws"
     resource = _resource(finding, root, arn, pool, live is not None, partition, where_account, where_region)
     return Place(where_account, where_region, partition, resource)
 
 
-def _literal_arn(text: str) -> list[str] | None:
-    """The six fields of a literal ARN (``arn:${AWS::Partition}:...`` of a template is none: it names no
-    partition or account yet)."""
-    fields = text.split(":", 5) if text.startswith("arn:") else []
-    if len(fields) != 6 or fields[1] not in PARTITIONS or not fields[5]:
+def _literal_arn(text: str) -> Arn | None:
+    """A literal ARN (``arn:${AWS::Partition}:...`` of a template is none: it names no partition or account
+    yet)."""
+    arn = parse_arn(text)
+    if arn is None or arn.partition not in PARTITIONS or not arn.resource:
         return None
-    if (fields[3] and not REGION.match(fields[3])) or (fields[4] and fields[4] != "aws" and not ACCOUNT_ID.match(fields[4])):
+    if (arn.region and not REGION.match(arn.region)) or (arn.account and arn.account != "aws"
+                                                         and not ACCOUNT_ID.match(arn.account)):
         return None
-    return fields
+    return arn
 
 
-def _resource(finding: Finding, root: Path, arn: list[str] | None, pool: Any, live: bool, partition: str,
+def _resource(finding: Finding, root: Path, arn: Arn | None, pool: Any, live: bool, partition: str,
               account: str, region: str) -> dict:
     subject = finding.subject
     if arn is not None:
-        service, name = arn[2], arn[5]
-        kind = ("AwsIamRole" if service == "iam" and name.startswith("role/")
-                else "AwsIamPolicy" if service == "iam" and name.startswith("policy/") else "Other")
+        iam = arn.service == "iam"
+        kind = ("AwsIamRole" if iam and arn.resource_type == "role"
+                else "AwsIamPolicy" if iam and arn.resource_type == "policy" else "Other")
         resource = {"Type": kind, "Id": subject}
     elif pool is not None and live:
-        resource = {"Type": "Other",
-                    "Id": f"arn:{partition}:cognito-identity:{pool.group('region')}:{account}:identitypool/{subject}"}
+        resource = {"Type": "Other", "Id": identity_pool_arn(partition, pool.group("region"), account, subject)}
     elif live or LIVE.match(subject):
         resource = {"Type": "AwsAccount", "Id": f"AWS::::Account:{account}"}
     else:
@@ -292,6 +293,17 @@ class AsffOptions:
     now: str | None = None
 
 
+def incomplete(report: Report) -> str | None:
+    """Why the report's findings may be fewer than what is wrong, so that a finding it no longer reports may not
+    be fixed at all; None when nothing says so. (Which rules ran, and which sources were read completely, are
+    judged finding by finding.)"""
+    if report.defects:
+        return "a rule or loader of rumpolicy failed (RUM-SRC-003)"
+    if report.baselined:
+        return "the baseline left findings out of the report"
+    return None
+
+
 def read_previous(path: str) -> tuple[dict, ...]:
     """The findings of an earlier ASFF document (``{"Findings": [...]}`` or a list); ValueError when it is none."""
     try:
@@ -314,5 +326,5 @@ def render(report: Report, *, root: Path, options: AsffOptions | None = None) ->
     current = findings(report, root=root, account=options.account, region=options.region, now=now)
     rules_run = {r.id for r in report.rules} if report.rules else None
     gone = archived(options.previous, current, now=now, complete_sources=options.complete_sources,
-                    rules_run=rules_run, incomplete=report.baselined > 0 or report.defects > 0)
+                    rules_run=rules_run, incomplete=incomplete(report) is not None)
     return json_safe(json.dumps({"Findings": current + gone}, indent=2, ensure_ascii=False)) + "\n"

@@ -63,3 +63,20 @@ def test_breaking_and_fixing_a_roles_trust_turns_config_and_security_hub_and_bac
     [fixed] = [f for f in rumpolicy_findings(world) if f["GeneratorId"] == "rumpolicy/RUM-TRUST-002"]
     assert (fixed["RecordState"], fixed["Workflow"]["Status"]) == ("ARCHIVED", "RESOLVED")
     assert line["security_hub"][REGION]["archived"] == 1
+
+
+def test_findings_of_rules_the_parameters_leave_out_are_not_archived(world, invoke: Invoker, monkeypatch):
+    """A run that did not look for a finding (Ignore) cannot call it fixed: the export archives nothing, as
+    `audit --to-security-hub` does."""
+    monkeypatch.setenv("RUMPOLICY_SECURITY_HUB", "true")
+    world.client("securityhub").enable_security_hub()
+    world.guest_setup(ACCOUNT, "shop", 0, trust=trust_policy(None))
+    invoke(invoke.event("role_change", item=invoke.role_item("shop-guest"), at="2026-12-01T10:00:00Z"))
+    assert active_on_role(world) == ["rumpolicy/RUM-TRUST-002"]
+
+    line = invoke(invoke.event("role_change", item=invoke.role_item("shop-guest"), at="2026-12-01T11:00:00Z",
+                               parameters={"Ignore": "RUM-TRUST-002"}))
+
+    assert active_on_role(world) == ["rumpolicy/RUM-TRUST-002"]
+    assert line["security_hub"][REGION]["archived"] == 0
+    assert line["security_hub"][REGION]["not_archived"] == "not every rule ran (select, ignore)"
